@@ -1,0 +1,152 @@
+"""Ingestion: aliases, recoding, types and rules; rows set aside are counted with reasons."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from validator.errors import InputError
+from validator.io.ingest import ingest
+from validator.io.readers import read_table
+from validator.spec.load import load_spec, parse_spec_text
+
+SPEC = parse_spec_text(
+    textwrap.dedent(
+        """
+        name: tiny
+        columns:
+          score: {type: numeric, range: [0, 100], aliases: [points]}
+          group: {type: categorical, values: [a, b], recode: {1: a, 2: b}}
+          flag: {type: boolean, required: false}
+          note: {type: text, required: false, allow_missing: true}
+        constraints:
+          - name: score_not_50
+            expr: score != 50
+            message: a score of 50 is not allowed here
+        derived:
+          - name: high
+            expr: score > 60
+        """
+    ),
+    source="tiny.yaml",
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def test_aliases_recoding_and_derived_variables(tmp_path):
+    path = write(tmp_path, """
+        points,group,extra
+        10,1,x
+        70,2,y
+        """)
+    data = ingest(read_table(path), SPEC)
+    assert data.n_used == 2 and data.n_set_aside == 0
+    assert list(data.frame["group"].astype(str)) == ["a", "b"]
+    assert list(data.frame["score"]) == [10.0, 70.0]
+    assert list(data.frame["high"]) == [False, True]
+    assert data.column_sources == (("score", "points"), ("group", "group"))
+    assert data.extra_columns == ("extra",)
+    assert set(data.absent_optional) == {"flag", "note"}
+    assert list(data.frame.index) == [1, 2]
+
+
+def test_bad_rows_are_set_aside_with_their_reasons(tmp_path):
+    path = write(tmp_path, """
+        score,group
+        10,a
+        abc,b
+        120,a
+        50,b
+        30,c
+        ,a
+        """)
+    data = ingest(read_table(path), SPEC)
+    assert data.n_rows_read == 6
+    assert data.n_used == 1
+    assert data.n_set_aside == 5
+    reasons = {(item.row, item.reason) for item in data.set_aside}
+    assert reasons == {
+        (2, "not_a_number"),
+        (3, "out_of_range"),
+        (4, "constraint:score_not_50"),
+        (5, "unknown_category"),
+        (6, "missing_value"),
+    }
+    assert data.set_aside_by_reason() == {
+        "constraint:score_not_50": 1,
+        "missing_value": 1,
+        "not_a_number": 1,
+        "out_of_range": 1,
+        "unknown_category": 1,
+    }
+    assert {item.row: item.line for item in data.set_aside}[2] == 3
+
+
+def test_strict_turns_the_first_bad_row_into_an_error(tmp_path):
+    path = write(tmp_path, """
+        score,group
+        10,a
+        120,a
+        """)
+    with pytest.raises(InputError, match=r"data\.csv, row 2, column 'score': 'score' lies outside \[0, 100\].*line 3"):
+        ingest(read_table(path), SPEC, strict=True)
+
+
+def test_missing_required_column_names_file_and_column(tmp_path):
+    path = write(tmp_path, "scor,group\n1,a\n")
+    with pytest.raises(InputError, match=r"data\.csv, column 'score': the required column 'score' .*missing; did you mean 'scor'"):
+        ingest(read_table(path), SPEC)
+
+
+def test_a_column_of_text_where_numbers_belong_is_an_error(tmp_path):
+    path = write(tmp_path, "score,group\nhigh,a\nlow,b\n")
+    with pytest.raises(InputError, match=r"row 1, column 'score': column 'score' should hold numbers"):
+        ingest(read_table(path), SPEC)
+
+
+def test_every_row_set_aside_is_an_error(tmp_path):
+    path = write(tmp_path, "score,group\n50,a\n50,b\n")
+    with pytest.raises(InputError, match=r"every row was set aside.*row 1: a score of 50 is not allowed"):
+        ingest(read_table(path), SPEC)
+
+
+def test_excluded_rows_are_reported_not_errors(tmp_path):
+    path = write(tmp_path, "score,group\n10,a\n20,b\n30,a\n")
+    data = ingest(read_table(path), SPEC, exclude_rows=[2], strict=True)
+    assert list(data.frame.index) == [1, 3]
+    assert data.set_aside_by_reason() == {"excluded": 1}
+
+
+def test_reference_spec_sets_aside_beliefs_that_do_not_sum_to_100(tmp_path):
+    spec = load_spec("hunt2025")
+    frame = pd.DataFrame(
+        {
+            "ethnicity": ["White", "Black"],
+            "valuation": [1, 2],
+            "disclosure": [1, 4],
+            "pre_choice": [1, 2],
+            "belief_1": [50, 30],
+            "belief_2": [30, 30],
+            "belief_3": [20, 30],
+            "decision": [3, 1],
+        }
+    )
+    path = tmp_path / "beliefs.csv"
+    frame.to_csv(path, index=False)
+    data = ingest(read_table(path), spec)
+    assert data.n_used == 1
+    (item,) = data.set_aside
+    assert (item.row, item.reason) == (2, "constraint:beliefs_sum_to_100")
+    row = data.frame.loc[1]
+    assert (row["valuation"], row["disclosure"], row["decision"]) == ("V1", "A1", "abort")
+    assert bool(row["abort"]) is True and row["ev_diff"] == pytest.approx(0.05 + 0.40 * (0.5 - 0.7))
+    with pytest.raises(InputError, match=r"beliefs\.csv, row 2: the three beliefs must sum to 100"):
+        ingest(read_table(path), spec, strict=True)

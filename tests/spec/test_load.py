@@ -1,0 +1,109 @@
+"""The spec loader: a valid spec becomes frozen records; every mistake names file and key path."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from validator.errors import SpecError
+from validator.spec.load import load_spec, parse_spec_text
+
+MINIMAL = """
+simval_spec: 1
+name: tiny
+columns:
+  y: {type: numeric}
+  x: {type: numeric, range: [0, 10]}
+  group: {type: categorical, values: [a, b], recode: {1: a, 2: b}}
+derived:
+  - name: x2
+    expr: x * 2
+models:
+  - id: m1
+    family: ols
+    formula: y ~ x + x2
+"""
+
+
+def parse(text: str):
+    return parse_spec_text(textwrap.dedent(text), source="spec.yaml")
+
+
+def test_bundled_reference_spec_has_the_six_models_of_study_md():
+    spec = load_spec("hunt2025")
+    assert [m.id for m in spec.models] == ["m1", "m2", "m3", "m4", "m5", "m6"]
+    assert all(m.family == "logit" for m in spec.models)
+    assert [m.subset for m in spec.models[:2]] == [None, None]
+    assert all(m.subset == "decision != 'abort'" for m in spec.models[2:])
+    assert spec.alpha == 0.05
+    assert len(spec.sha256) == 64
+
+
+def test_minimal_spec_parses_into_records():
+    spec = parse(MINIMAL)
+    assert spec.name == "tiny"
+    assert spec.column("group").recode == (("1", "a"), ("2", "b"))
+    assert spec.column("x").range == (0.0, 10.0)
+    assert spec.variable_names == ("y", "x", "group", "x2")
+    assert spec.models[0].cov_type == "nonrobust"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("name: tiny\n", r"spec\.yaml, at colour: unknown key 'colour'"),
+        ("  - id: m2\n    family: logt\n    formula: y ~ x\n", r"models\[1\]\.family: 'logt' is not one of .*did you mean 'logit'"),
+        ("  - id: m2\n    family: ols\n    formula: y ~ open('x')\n", r"spec\.yaml.*models\[1\]\.formula"),
+        ("  - id: m1\n    family: ols\n    formula: y ~ x\n", r"models\[1\]\.id: model id 'm1' is used twice"),
+        ("  - id: m2\n    family: ols\n    formula: y ~ z\n", r"models\[1\]\.formula"),
+        ("  - id: m2\n    family: ols\n    formula: y ~ x\n    cov_type: cluster\n", r"models\[1\]\.cluster"),
+        ("  - id: m2\n    family: ols\n    formula: y ~ x\n    cov_typ: HC1\n", r"models\[1\]\.cov_typ: unknown key 'cov_typ'.*did you mean 'cov_type'"),
+    ],
+)
+def test_mistakes_name_the_file_and_key_path(change: str, message: str):
+    text = textwrap.dedent(MINIMAL)
+    if change.startswith("name:"):
+        text = text.replace("name: tiny\n", "name: tiny\ncolour: blue\n")
+    else:
+        text = text + change
+    with pytest.raises(SpecError, match=message):
+        parse_spec_text(text, source="spec.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", r"spec\.yaml: the spec is empty"),
+        ("columns: [unclosed", r"spec\.yaml: line 1, column \d+: the YAML does not parse"),
+        ("name: x\n", r"at columns: a spec must declare its columns"),
+        ("columns:\n  y: {type: number}\n", r"columns\.y\.type: 'number' is not one of .*did you mean 'numeric'"),
+        ("columns:\n  y: {type: numeric, range: [10, 0]}\n", r"columns\.y\.range: low bound 10 is above high bound 0"),
+        ("columns:\n  y: {type: numeric, values: [a]}\n", r"columns\.y\.values: only categorical"),
+        ("columns:\n  y: {type: categorical, values: [a], recode: {1: b}}\n", r"columns\.y\.recode\.1: recodes to 'b'"),
+        ("columns:\n  y: {type: numeric}\nalpha: 1.5\n", r"at alpha: must lie strictly between 0 and 1"),
+        ("columns:\n  y: {type: numeric}\nderived:\n  - name: z\n    expr: y.__class__\n", r"derived\[0\]\.expr"),
+        ("columns:\n  y: {type: numeric}\nderived:\n  - name: y\n    expr: 1\n", r"derived\[0\]\.name: 'y' is already"),
+        ("columns:\n  y: {type: numeric}\n  x: {type: numeric, aliases: [y]}\n", r"columns\.x\.aliases: alias 'y' is already used"),
+        ("simval_spec: 2\ncolumns:\n  y: {type: numeric}\n", r"at simval_spec: this simval reads spec format 1"),
+        ("columns:\n  y: {type: numeric}\nconstraints:\n  - expr: __import__('os')\n", r"constraints\[0\]\.expr"),
+    ],
+)
+def test_invalid_specs_are_rejected_with_their_path(text: str, message: str):
+    with pytest.raises(SpecError, match=message):
+        parse_spec_text(text, source="spec.yaml")
+
+
+def test_unknown_bundled_name_suggests_the_closest():
+    with pytest.raises(SpecError, match="did you mean 'hunt2025'"):
+        load_spec("hunt2024")
+
+
+def test_missing_spec_file_is_a_spec_error(tmp_path):
+    with pytest.raises(SpecError, match="does not exist"):
+        load_spec(tmp_path / "nope.yaml")
+
+
+def test_yaml_tags_that_would_build_objects_are_refused():
+    with pytest.raises(SpecError, match="does not parse"):
+        parse_spec_text("columns: !!python/object/apply:os.system ['echo hi']\n", source="evil.yaml")

@@ -1,0 +1,35 @@
+"""``simval demo [DIR]``: write the synthetic demo data, then check it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from validator.errors import UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    from validator.demo.generate import DEMO_SEED, write_demo
+
+    directory = Path(args.directory)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"'{directory}' exists and is not a folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = write_demo(directory, seed=DEMO_SEED if args.seed is None else args.seed)
+    print(f"Wrote the SYNTHETIC demo data (not the Hunt et al. data) to {directory}/:")
+    for kind, path in paths.items():
+        print(f"  {kind:20s} {path}")
+    if args.no_check:
+        return 0
+    from validator.api import check
+    from validator.present.terminal import format_check
+
+    sims = [str(p) for kind, p in paths.items() if kind != "human"]
+    print()
+    print(f"$ simval check {paths['human']} {' '.join(sims)}")
+    print()
+    result = check(str(paths["human"]), sims, spec="hunt2025")
+    print(format_check(result, coefficients=False))
+    print()
+    print(f"Per-coefficient tables: simval check {paths['human']} {sims[0]}")
+    return 0 if result.passed else 1

@@ -1,0 +1,177 @@
+"""The ``simval`` console script: argument parsing and exit codes only.
+
+Exit codes: 0 success and every gate passed; 1 a gate failed; 2 usage or input
+error (one plain sentence, no traceback); 3 internal error.
+
+Nothing heavy is imported here: each subcommand's module is imported only
+when that subcommand runs, so ``simval --help`` never loads pandas or
+statsmodels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from validator._version import __version__
+
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+DESCRIPTION = """\
+simval tells you whether data simulated by a language model can stand in for
+human survey or experiment data. It fits the study's regression models on the
+human data and on each simulated dataset and reports sign-aware coefficient
+recovery (TP/FP/FN/sign flips, FPR, FNR, F1(Sign)).
+
+  simval demo                         write the synthetic demo data and check it
+  simval check human.csv sim.csv      check a simulation (spec: hunt2025)
+  simval spec list                    the bundled study specs
+"""
+
+EPILOG = """\
+exit codes: 0 success and every gate passed, 1 a gate failed,
+            2 usage or input error, 3 internal error
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and one plain sentence on a usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"simval: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check",
+        help="validate simulated datasets against a human dataset",
+        description="Fit every model of the spec on the human data and on each simulated "
+        "dataset, and report coefficient recovery.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("human", help="the human (reference) data file, or - for standard input")
+    p.add_argument("sims", nargs="+", metavar="sim", help="one or more simulated data files")
+    p.add_argument("--spec", default="hunt2025", help="bundled spec name or path to a YAML spec (default: hunt2025)")
+    p.add_argument("--json", metavar="PATH", help="write all results as JSON to PATH (- for standard output)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for everything random (default: 0)")
+    p.add_argument("--alpha", type=float, default=None, help="significance level (default: the spec's alpha)")
+    p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside")
+    p.add_argument("--quiet", action="store_true", help="print only the verdict line per simulated dataset")
+    p.add_argument("--no-coefficients", action="store_true", help="leave out the per-coefficient table")
+    p.set_defaults(handler="validator.cli.check_cmd:run")
+
+
+def _add_recovery(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "recovery",
+        help="coefficient recovery from two coefficient tables (e.g. fitted in R or Stata)",
+        description="Compare two CSV coefficient tables with columns model, term, estimate and "
+        "std_error and/or p_value (a missing p-value comes from the normal approximation).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("human_coefs", help="CSV of the human (reference) coefficients")
+    p.add_argument("sim_coefs", help="CSV of the simulated coefficients")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default: 0.05)")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH (- for standard output)")
+    p.set_defaults(handler="validator.cli.recovery_cmd:run")
+
+
+def _add_spec(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("spec", help="list, show, validate or start a study spec", description="Work with study specs.")
+    specsub = p.add_subparsers(dest="spec_command", metavar="COMMAND", parser_class=_Parser)
+    specsub.required = True
+    ls = specsub.add_parser("list", help="the bundled specs")
+    ls.set_defaults(handler="validator.cli.spec_cmd:run_list")
+    show = specsub.add_parser("show", help="print a bundled spec (or a spec file)")
+    show.add_argument("name", help="bundled spec name or path")
+    show.set_defaults(handler="validator.cli.spec_cmd:run_show")
+    val = specsub.add_parser("validate", help="check a spec file and summarise it")
+    val.add_argument("file", help="path to a YAML spec")
+    val.set_defaults(handler="validator.cli.spec_cmd:run_validate")
+    init = specsub.add_parser("init", help="write a commented starter spec inferred from a data file")
+    init.add_argument("data", help="a data file whose columns the spec should describe")
+    init.add_argument("--out", "-o", metavar="PATH", help="where to write the spec (default: standard output)")
+    init.add_argument("--name", help="the spec's name (default: from the data file's name)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(handler="validator.cli.spec_cmd:run_init")
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="write the synthetic demo data and run the check on it",
+        description="Write the seeded synthetic stand-in for the reference study's human data and "
+        "three simulated stand-ins (all labelled synthetic) to DIR, then run simval check on them.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("directory", nargs="?", default="simval-demo", help="where to write the data (default: ./simval-demo)")
+    p.add_argument("--seed", type=int, default=None, help="the generator's seed (default: the documented demo seed)")
+    p.add_argument("--no-check", action="store_true", help="only write the data")
+    p.set_defaults(handler="validator.cli.demo_cmd:run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="simval",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"simval {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    _add_check(sub)
+    _add_recovery(sub)
+    _add_spec(sub)
+    _add_demo(sub)
+    return parser
+
+
+def _handler(path: str):  # type: ignore[no-untyped-def]
+    module_name, _, func = path.partition(":")
+    return getattr(importlib.import_module(module_name), func)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from validator.errors import SimvalError
+
+    try:
+        return int(_handler(args.handler)(args) or 0)
+    except SimvalError as exc:
+        sys.stderr.write(f"simval: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("simval: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3, not a traceback
+        if os.environ.get("SIMVAL_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"simval: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in simval; set SIMVAL_DEBUG=1 to see the traceback and please report it.\n"
+        )
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

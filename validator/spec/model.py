@@ -1,0 +1,130 @@
+"""The study spec as frozen, typed records.
+
+A spec is parsed once (see :mod:`validator.spec.load`) into these dataclasses;
+everything downstream reads them and never the raw YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+ColumnType = Literal["numeric", "categorical", "boolean", "text"]
+Family = Literal["logit", "probit", "ols", "mnlogit"]
+CovType = Literal["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"]
+CorrectionMethod = Literal["none", "bonferroni", "holm", "sidak", "fdr_bh", "fdr_by"]
+CorrectionScope = Literal["model", "study"]
+
+COLUMN_TYPES: tuple[str, ...] = get_args(ColumnType)
+FAMILIES: tuple[str, ...] = get_args(Family)
+COV_TYPES: tuple[str, ...] = get_args(CovType)
+CORRECTION_METHODS: tuple[str, ...] = get_args(CorrectionMethod)
+CORRECTION_SCOPES: tuple[str, ...] = get_args(CorrectionScope)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the study's data.
+
+    ``values`` lists the allowed categories (categorical) and ``range`` the
+    closed interval of allowed numbers (numeric; either bound may be None).
+    ``aliases`` are other names under which the column may appear in a data
+    file. ``recode`` maps raw values, compared as text (``"1"``), onto canonical
+    values before the type is checked. ``missing`` lists raw values that mean
+    "no answer" and become missing.
+    """
+
+    name: str
+    type: ColumnType
+    required: bool = True
+    values: tuple[str, ...] | None = None
+    range: tuple[float | None, float | None] | None = None
+    integer: bool = False
+    aliases: tuple[str, ...] = ()
+    recode: tuple[tuple[str, str], ...] = ()
+    missing: tuple[str, ...] = ()
+    allow_missing: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConstraintSpec:
+    """A row-level rule: ``expr`` must be true for a row to be used."""
+
+    name: str
+    expr: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DerivedSpec:
+    """A variable computed from other columns by a safe expression."""
+
+    name: str
+    expr: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A regression model: ``family`` fitted to ``formula`` on the rows where ``subset`` holds."""
+
+    id: str
+    label: str
+    family: Family
+    formula: str
+    subset: str | None = None
+    cov_type: CovType = "nonrobust"
+    cluster: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CorrectionSpec:
+    """Multiple-comparison correction of p-values before significance is decided.
+
+    ``scope`` ``model`` corrects within each model, ``study`` across every
+    coefficient of the dataset.
+    """
+
+    method: CorrectionMethod = "none"
+    scope: CorrectionScope = "study"
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A whole study: its columns, rules, derived variables and models."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    alpha: float
+    correction: CorrectionSpec
+    columns: tuple[ColumnSpec, ...]
+    constraints: tuple[ConstraintSpec, ...] = ()
+    derived: tuple[DerivedSpec, ...] = ()
+    models: tuple[ModelSpec, ...] = ()
+    sha256: str = ""
+    extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    def column(self, name: str) -> ColumnSpec:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def variable_names(self) -> tuple[str, ...]:
+        """Every name a model or expression may refer to: columns, then derived variables."""
+        return self.column_names + tuple(d.name for d in self.derived)
+
+    def model(self, model_id: str) -> ModelSpec:
+        for model in self.models:
+            if model.id == model_id:
+                return model
+        raise KeyError(model_id)
