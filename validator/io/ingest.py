@@ -110,6 +110,20 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip())
 
 
+def _whole_numbers_as_integers(text: pd.Series, known: set[str]) -> pd.Series:
+    """'2.0' becomes '2' where '2.0' itself is not a known label, so codes match recodings."""
+    unknown = text.notna() & ~text.isin(known)
+    if not unknown.any():
+        return text
+    numbers = pd.to_numeric(text[unknown], errors="coerce")
+    whole = numbers.notna() & np.isfinite(numbers) & (numbers == np.round(numbers))
+    if not whole.any():
+        return text
+    text = text.copy()
+    text[whole[whole].index] = numbers[whole].astype(np.int64).astype(str)
+    return text
+
+
 class _Problems:
     """Collects set-aside rows for one dataset."""
 
@@ -144,6 +158,8 @@ def _coerce(column: ColumnSpec, raw: pd.Series, problems: _Problems) -> tuple[pd
     text = _as_text(raw)
     missing_tokens = set(DEFAULT_MISSING) | set(column.missing)
     is_missing = text.isna() | text.isin(missing_tokens)
+    if column.recode or column.values is not None:
+        text = _whole_numbers_as_integers(text, known={k for k, _ in column.recode} | set(column.values or ()))
     if column.recode:
         text = text.replace(dict(column.recode))
     failed = pd.Series(False, index=raw.index)

@@ -55,43 +55,14 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSepar
 from validator.errors import SpecError
 from validator.models.design import Design, DesignFailure, build_design
 from validator.models.types import Coefficient, ModelFit, NotEstimableReason
-from validator.spec.model import CorrectionSpec, ModelSpec
+from validator.spec.model import SUPPORTED_COV_TYPES, CorrectionSpec, ModelSpec, cov_type_problem
 
 MAX_ITER = 100
 """Newton iterations allowed to a logit, probit or multinomial logit fit."""
 
-SUPPORTED_COV_TYPES: Mapping[str, tuple[str, ...]] = {
-    "ols": ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"),
-    "logit": ("nonrobust", "HC0", "cluster"),
-    "probit": ("nonrobust", "HC0", "cluster"),
-    "mnlogit": ("nonrobust", "HC0", "cluster"),
-}
-"""The covariance types each family supports.
-
-statsmodels 0.15 accepts ``HC1``-``HC3`` for maximum-likelihood models but
-silently computes plain ``HC0`` for all three (``cov_white_simple`` without a
-correction), so simval rejects them rather than report a mislabelled error.
-"""
-
 _DISCRETE = {"logit": Logit, "probit": Probit, "mnlogit": MNLogit}
 _SATURATED = 1e-12  # a fitted probability this close to 1 is a symptom of separation
 _SE_BLOWUP = 1e3  # a standard error this many times max(1, |b|) is a symptom of separation
-
-
-def cov_type_problem(family: str, cov_type: str) -> str | None:
-    """Why ``cov_type`` cannot be used with ``family``, or None when it can.
-
-    >>> cov_type_problem("logit", "HC3") is not None
-    True
-    """
-    allowed = SUPPORTED_COV_TYPES.get(family, ())
-    if cov_type in allowed:
-        return None
-    options = ", ".join(f"'{name}'" for name in allowed)
-    why = ""
-    if cov_type in ("HC1", "HC2", "HC3"):
-        why = " (statsmodels computes HC1 to HC3 of maximum-likelihood models as plain HC0)"
-    return f"cov_type '{cov_type}' is not available for a {family} model{why}; use one of {options}"
 
 
 def fit_model(model: ModelSpec, frame: pd.DataFrame, *, alpha: float = 0.05) -> ModelFit:

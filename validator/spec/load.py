@@ -32,6 +32,7 @@ from validator.spec.model import (
     DerivedSpec,
     ModelSpec,
     StudySpec,
+    cov_type_problem,
 )
 from validator.suggest import did_you_mean
 
@@ -315,6 +316,10 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         if subset is not None:
             parse_expression(subset, known, source=source, path=_join(path, "subset"))
         cov_type = r.choice(body.get("cov_type", "nonrobust"), _join(path, "cov_type"), COV_TYPES)
+        family = r.choice(body.get("family", "logit"), _join(path, "family"), FAMILIES)
+        problem = cov_type_problem(family, cov_type)
+        if problem:
+            raise r.fail(_join(path, "cov_type"), problem)
         cluster = r.text(body.get("cluster"), _join(path, "cluster"), optional=True)
         if cov_type == "cluster" and cluster is None:
             raise r.fail(_join(path, "cluster"), "cov_type 'cluster' needs the name of the cluster variable")
@@ -327,7 +332,7 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
             ModelSpec(
                 id=model_id,
                 label=r.text(body.get("label"), _join(path, "label"), optional=True) or model_id,
-                family=r.choice(body.get("family", "logit"), _join(path, "family"), FAMILIES),  # type: ignore[arg-type]
+                family=family,  # type: ignore[arg-type]
                 formula=formula,
                 subset=subset,
                 cov_type=cov_type,  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ everything downstream reads them and never the raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, Mapping, get_args
 
 ColumnType = Literal["numeric", "categorical", "boolean", "text"]
 Family = Literal["logit", "probit", "ols", "mnlogit"]
@@ -20,6 +20,35 @@ FAMILIES: tuple[str, ...] = get_args(Family)
 COV_TYPES: tuple[str, ...] = get_args(CovType)
 CORRECTION_METHODS: tuple[str, ...] = get_args(CorrectionMethod)
 CORRECTION_SCOPES: tuple[str, ...] = get_args(CorrectionScope)
+
+
+SUPPORTED_COV_TYPES: Mapping[str, tuple[str, ...]] = {
+    "ols": ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"),
+    "logit": ("nonrobust", "HC0", "cluster"),
+    "probit": ("nonrobust", "HC0", "cluster"),
+    "mnlogit": ("nonrobust", "HC0", "cluster"),
+}
+"""The covariance types each family supports.
+
+statsmodels 0.15 accepts ``HC1``-``HC3`` for maximum-likelihood models but
+silently computes plain ``HC0`` for all three (``cov_white_simple`` without a
+correction), so simval rejects them rather than report a mislabelled error.
+"""
+
+def cov_type_problem(family: str, cov_type: str) -> str | None:
+    """Why ``cov_type`` cannot be used with ``family``, or None when it can.
+
+    >>> cov_type_problem("logit", "HC3") is not None
+    True
+    """
+    allowed = SUPPORTED_COV_TYPES.get(family, ())
+    if cov_type in allowed:
+        return None
+    options = ", ".join(f"'{name}'" for name in allowed)
+    why = ""
+    if cov_type in ("HC1", "HC2", "HC3"):
+        why = " (statsmodels computes HC1 to HC3 of maximum-likelihood models as plain HC0)"
+    return f"cov_type '{cov_type}' is not available for a {family} model{why}; use one of {options}"
 
 
 @dataclass(frozen=True)
