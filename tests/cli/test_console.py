@@ -236,3 +236,13 @@ def test_internal_errors_exit_3(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cli, "_handler", lambda path: boom)
     assert cli.main(["spec", "list"]) == 3
+
+
+def test_installed_console_script_finds_its_bundled_specs_outside_the_checkout(tmp_path):
+    exe = shutil.which("simval", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("simval is not installed as a console script in this environment")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([exe, "spec", "list"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "hunt2025" in result.stdout
