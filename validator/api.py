@@ -22,6 +22,8 @@ from validator.spec.model import StudySpec
 if TYPE_CHECKING:
     import pandas as pd
 
+    from validator.checks.context import CheckContext
+
 DataSource = Union[str, "os.PathLike[str]", "pd.DataFrame"]
 
 
@@ -74,6 +76,41 @@ def _labels(sims: Sequence[DataSource]) -> list[str]:
     return unique
 
 
+def _simulation_result(
+    study: StudySpec,
+    human: Dataset,
+    human_fits: tuple,
+    human_replicates: object,
+    label: str,
+    sim_data: Dataset,
+    ctx: CheckContext,
+    alpha: float,
+) -> SimulationResult:
+    from validator.checks.recovery import recovery_uncertainty
+    from validator.checks.registry import planned_checks
+
+    sim_fits = fit_models(study.models, sim_data.frame, alpha=alpha, correction=study.correction)
+    recovery = compare_fits(human_fits, sim_fits, alpha=alpha)
+    uncertainty = None
+    if study.models and (ctx.replicates or ctx.equal_n_draws):
+        uncertainty = recovery_uncertainty(
+            study.models, human, human_fits, human_replicates, sim_data, recovery, ctx,
+            alpha=alpha, correction=study.correction, key=label,
+        )
+    found: dict[str, list] = {}
+    for info, section in planned_checks(study):
+        found.setdefault(info.name, []).append(info.function(human, sim_data, section, ctx))
+    return SimulationResult(
+        dataset=sim_data,
+        fits=sim_fits,
+        recovery=recovery,
+        recovery_uncertainty=uncertainty,
+        distribution=found.get("distribution", [None])[0],
+        heterogeneity=tuple(found.get("heterogeneity", [])),
+        coherence=tuple(found.get("coherence", [])),
+    )
+
+
 def check(
     human: DataSource,
     sim: DataSource | Sequence[DataSource],
@@ -82,33 +119,61 @@ def check(
     seed: int = 0,
     strict: bool = False,
     alpha: float | None = None,
+    bootstrap: int | None = None,
     exclude_human_rows: Iterable[int] = (),
+    workers: int | None = None,
 ) -> CheckResult:
     """Validate one or more simulated datasets against a human one under a study spec.
 
     ``human`` and ``sim`` are file paths or DataFrames (``sim`` may be a list of
     them). ``spec`` is a bundled spec name, a path to a YAML spec, or a loaded
-    :class:`StudySpec`. Returns a :class:`CheckResult` with ``.to_dict()``,
-    ``.to_frame()`` and ``.passed``.
+    :class:`StudySpec`. ``bootstrap`` overrides the spec's number of bootstrap
+    replicates (0 switches intervals and noise floors off). Simulated datasets are
+    checked in parallel threads (``workers``, default: the number of CPUs); the
+    results do not depend on it. Returns a :class:`CheckResult` with
+    ``.to_dict()``, ``.to_frame()`` and ``.passed``.
     """
     import pandas as pd
+
+    from validator.checks.context import CheckContext
+    from validator.checks.recovery import human_draws
 
     study = spec if isinstance(spec, StudySpec) else load_spec(spec)
     test_alpha = study.alpha if alpha is None else alpha
     if not 0.0 < test_alpha < 1.0:
         raise UsageError(f"alpha must lie strictly between 0 and 1, got {test_alpha:g}")
+    replicates = study.uncertainty.bootstrap if bootstrap is None else bootstrap
+    if replicates < 0:
+        raise UsageError(f"the number of bootstrap replicates cannot be negative, got {replicates}")
     sims: list[DataSource] = [sim] if isinstance(sim, (str, os.PathLike, pd.DataFrame)) else list(sim)
     if not sims:
         raise UsageError("give at least one simulated dataset")
+    ctx = CheckContext(seed=seed, replicates=replicates, level=study.uncertainty.level, equal_n_draws=study.uncertainty.equal_n_draws)
 
-    human_data = read_dataset(human, study, label=_labels([human])[0] if not isinstance(human, pd.DataFrame) else "human", strict=strict, exclude_rows=exclude_human_rows)
+    human_label = "human" if isinstance(human, pd.DataFrame) else _labels([human])[0]
+    human_data = read_dataset(human, study, label=human_label, strict=strict, exclude_rows=exclude_human_rows)
     human_fits = fit_models(study.models, human_data.frame, alpha=test_alpha, correction=study.correction)
-    results = []
-    for label, data in zip(_labels(sims), sims):
-        sim_data = read_dataset(data, study, label=label, strict=strict)
-        sim_fits = fit_models(study.models, sim_data.frame, alpha=test_alpha, correction=study.correction)
-        recovery = compare_fits(human_fits, sim_fits, alpha=test_alpha)
-        results.append(SimulationResult(dataset=sim_data, fits=sim_fits, recovery=recovery))
+    labels = _labels(sims)
+    sim_data = [read_dataset(data, study, label=label, strict=strict) for label, data in zip(labels, sims)]
+    human_replicates = (
+        human_draws(study.models, human_data, ctx, alpha=test_alpha, correction=study.correction)
+        if study.models and ctx.replicates
+        else None
+    )
+
+    def one(item: tuple[str, Dataset]) -> SimulationResult:
+        label, data = item
+        return _simulation_result(study, human_data, human_fits, human_replicates, label, data, ctx, test_alpha)
+
+    pairs = list(zip(labels, sim_data))
+    n_workers = max(1, min(len(pairs), workers or os.cpu_count() or 1))
+    if n_workers == 1:
+        results = [one(pair) for pair in pairs]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            results = list(pool.map(one, pairs))
     return CheckResult(
         spec_name=study.name,
         spec_title=study.title,
@@ -117,6 +182,12 @@ def check(
         alpha=test_alpha,
         correction={"method": study.correction.method, "scope": study.correction.scope},
         seed=seed,
+        bootstrap={
+            "replicates": ctx.replicates,
+            "level": ctx.level,
+            "equal_n_draws": ctx.equal_n_draws,
+            "method": "percentile",
+        },
         human=human_data,
         human_fits=human_fits,
         simulations=tuple(results),

@@ -15,6 +15,12 @@ from validator.models.types import ModelFit
 from validator.recovery.records import RecoveryResult
 
 if TYPE_CHECKING:
+    from validator.checks.coherence import CoherenceResult
+    from validator.checks.distribution import DistributionResult
+    from validator.checks.heterogeneity import HeterogeneityResult
+    from validator.checks.recovery import RecoveryUncertainty
+
+if TYPE_CHECKING:
     import pandas as pd
 
 #: Version of the JSON layout written by ``--json`` (see docs/results-json.md).
@@ -53,6 +59,10 @@ class SimulationResult:
     dataset: Dataset
     fits: tuple[ModelFit, ...]
     recovery: RecoveryResult
+    recovery_uncertainty: RecoveryUncertainty | None = None
+    distribution: DistributionResult | None = None
+    heterogeneity: tuple[HeterogeneityResult, ...] = ()
+    coherence: tuple[CoherenceResult, ...] = ()
 
     @property
     def label(self) -> str:
@@ -69,8 +79,19 @@ class SimulationResult:
             "passed": self.passed,
             "dataset": dataset_block(self.dataset),
             "models": [fit_block(f) for f in self.fits],
-            "recovery": self.recovery.to_dict(),
+            "recovery": self.recovery_block(),
+            "distribution": self.distribution.to_dict() if self.distribution else None,
+            "heterogeneity": {h.name: h.to_dict() for h in self.heterogeneity},
+            "coherence": {c.name: c.to_dict() for c in self.coherence},
         }
+
+    def recovery_block(self) -> dict[str, Any]:
+        """The recovery totals, models and coefficients, with bootstrap intervals and equal-n recovery."""
+        block = self.recovery.to_dict()
+        uncertainty = self.recovery_uncertainty.to_dict() if self.recovery_uncertainty else None
+        block["intervals"] = uncertainty["intervals"] if uncertainty else None
+        block["equal_n"] = uncertainty["equal_n"] if uncertainty else None
+        return block
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,7 @@ class CheckResult:
     alpha: float
     correction: dict[str, str]
     seed: int
+    bootstrap: dict[str, Any]
     human: Dataset
     human_fits: tuple[ModelFit, ...]
     simulations: tuple[SimulationResult, ...]
@@ -114,6 +136,7 @@ class CheckResult:
                 "correction": self.correction,
             },
             "seed": self.seed,
+            "bootstrap": self.bootstrap,
             "passed": self.passed,
             "human": {"dataset": dataset_block(self.human), "models": [fit_block(f) for f in self.human_fits]},
             "simulations": [sim.to_dict() for sim in self.simulations],

@@ -76,7 +76,7 @@ def bin_codes(values: np.ndarray | pd.Series, start: float, stop: float, count: 
 def category_codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
     """Codes of ``values`` in the order of ``categories``; unknown or missing -> -1.
 
-    Matching is by equality (as :class:`pandas.Categorical` does), so a value
+    Matching is by equality (:meth:`pandas.Index.get_indexer`), so a value
     must have the same type as the categories to be found.
 
     >>> category_codes(pd.Series(["b", "a", "z", None]), ["a", "b"]).tolist()
@@ -88,7 +88,8 @@ def category_codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
         if category in seen:
             raise UsageError(f"Category '{category}' is listed twice.")
         seen.add(category)
-    codes = pd.Categorical(pd.Series(values).to_numpy(dtype=object), categories=categories).codes
+    index = pd.Index(categories, dtype=object)
+    codes = index.get_indexer(pd.Series(values).to_numpy(dtype=object))
     return np.asarray(codes, dtype=np.int64)
 
 

@@ -16,7 +16,9 @@ def run(args: argparse.Namespace) -> int:
         from validator.errors import UsageError
 
         raise UsageError("only one dataset can come from standard input")
-    result = check(human, args.sims, spec=args.spec, seed=args.seed, strict=args.strict, alpha=args.alpha)
+    result = check(
+        human, args.sims, spec=args.spec, seed=args.seed, strict=args.strict, alpha=args.alpha, bootstrap=args.bootstrap
+    )
     if args.json:
         write_text(args.json, result.to_json())
     if args.json != "-":

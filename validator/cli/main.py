@@ -64,6 +64,13 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="PATH", help="write all results as JSON to PATH (- for standard output)")
     p.add_argument("--seed", type=int, default=0, help="random seed for everything random (default: 0)")
     p.add_argument("--alpha", type=float, default=None, help="significance level (default: the spec's alpha)")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=None,
+        metavar="B",
+        help="bootstrap replicates for intervals and noise floors (default: the spec's, 1000; 0 switches them off)",
+    )
     p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside")
     p.add_argument("--quiet", action="store_true", help="print only the verdict line per simulated dataset")
     p.add_argument("--no-coefficients", action="store_true", help="leave out the per-coefficient table")

@@ -37,7 +37,8 @@ class Design:
     the reference level). ``groups`` holds integer cluster codes aligned with
     the rows, or None. ``empty_terms`` names formula terms that produced no
     column on these rows (a categorical with a single level), which makes the
-    model as unestimable as a rank-deficient design.
+    model as unestimable as a rank-deficient design. ``rows`` are the positions
+    in the frame of the rows used, so per-row bootstrap weights map onto the design.
     """
 
     exog: np.ndarray
@@ -49,6 +50,7 @@ class Design:
     empty_terms: tuple[str, ...]
     n_subset_excluded: int
     n_missing: int
+    rows: np.ndarray | None = None
 
     @property
     def n_obs(self) -> int:
@@ -224,4 +226,5 @@ def build_design(
         empty_terms=tuple(str(term) for term, index in rhs.model_spec.term_indices.items() if not index),
         n_subset_excluded=n_subset_excluded,
         n_missing=n_missing,
+        rows=rows,
     )

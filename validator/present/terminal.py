@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tabulate import tabulate
 
 from validator.io.ingest import Dataset
@@ -9,6 +11,9 @@ from validator.models.types import ModelFit
 from validator.present.formatting import fmt_estimate, fmt_number, fmt_p
 from validator.recovery.records import RecoveryResult, RecoverySummary
 from validator.results import CheckResult, SimulationResult
+
+if TYPE_CHECKING:
+    from validator.checks.metric import Metric
 
 OUTCOME_LABELS = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
 TABLE2_HEADERS = [
@@ -104,6 +109,141 @@ def not_estimable_lines(recovery: RecoveryResult) -> list[str]:
     return lines
 
 
+def fmt_ci(metric: Metric | None, digits: int = 3, scale: float = 1.0) -> str:
+    """'0.370 [0.347, 0.397]', or the estimate alone without an interval."""
+    if metric is None or metric.estimate is None:
+        return "-"
+    text = fmt_number(metric.estimate * scale, digits)
+    if metric.interval is not None and metric.interval.low is not None and metric.interval.high is not None:
+        text += f" [{fmt_number(metric.interval.low * scale, digits)}, {fmt_number(metric.interval.high * scale, digits)}]"
+    return text
+
+
+def _floor(metric: Metric | None) -> tuple[str, str]:
+    if metric is None or metric.floor is None:
+        return "-", "-"
+    within = metric.within_floor
+    return fmt_number(metric.floor.p95), "-" if within is None else ("yes" if within else "no")
+
+
+def recovery_interval_lines(sim: SimulationResult) -> list[str]:
+    u = sim.recovery_uncertainty
+    if u is None:
+        return []
+    lines = []
+    if u.intervals:
+        s = sim.recovery.summary
+        parts = []
+        for name, label in (("f1_sign", "F1(Sign)"), ("fpr", "FPR"), ("fnr", "FNR"), ("sign_flips", "sign flips"), ("f1_strict", "F1 strict")):
+            interval = u.interval(name)
+            value = getattr(s, name)
+            digits = 0 if name == "sign_flips" else 3
+            bounds = f" [{fmt_number(interval.low, digits)}, {fmt_number(interval.high, digits)}]" if interval.low is not None else ""
+            parts.append(f"{label} {fmt_number(float(value) if value is not None else None, digits)}{bounds}")
+        lines.append(f"  {int(u.level * 100)}% bootstrap intervals ({u.replicates} replicates): " + ", ".join(parts))
+    if u.equal_n is not None:
+        e = u.equal_n
+        parts = [
+            f"{label} {fmt_number(mean)} [{fmt_number(interval.low)}, {fmt_number(interval.high)}]"
+            for name, mean, interval in e.statistics
+            for key, label in (("f1_sign", "F1(Sign)"), ("fpr", "FPR"), ("fnr", "FNR"))
+            if name == key
+        ]
+        lines.append(f"  at the human n ({e.n}, simulated rows subsampled {e.draws} times): " + ", ".join(parts))
+    return lines
+
+
+def distribution_tables(sim: SimulationResult) -> list[str]:
+    d = sim.distribution
+    if d is None:
+        return []
+    out = ["", "Distributional alignment (Jensen-Shannon distance, base 2, in [0, 1]; [95% bootstrap interval];"]
+    out.append("  floor p95 = 95th percentile of the distance between two human resamples of the same sizes)")
+    rows = []
+    for v in d.variables:
+        c = v.overall
+        floor_p95, within = _floor(c.js)
+        rows.append(
+            [
+                v.variable,
+                fmt_ci(c.js),
+                floor_p95,
+                within,
+                fmt_number(c.tvd.estimate),
+                fmt_number(c.wasserstein.estimate) if c.wasserstein else "-",
+                fmt_p(c.ks_p_value) if c.wasserstein else fmt_p(c.chi2_p_value),
+                fmt_ci(c.dispersion_ratio, 2) if c.dispersion_ratio else "-",
+            ]
+        )
+    if d.mean_js is not None:
+        floor_p95, within = _floor(d.mean_js.overall.js)
+        rows.append(["mean_js", fmt_ci(d.mean_js.overall.js), floor_p95, within, "", "", "", ""])
+    out.append(
+        tabulate(
+            rows,
+            headers=["variable", "JS overall", "floor p95", "within noise", "TVD", "Wasserstein", "KS / chi2 p", "SD ratio sim/human"],
+            tablefmt="simple",
+            disable_numparse=True,
+        )
+    )
+    if d.mean_js is not None:
+        for breakdown in d.mean_js.by:
+            rows = []
+            for level, item in breakdown.levels:
+                floor_p95, within = _floor(item.js)
+                rows.append([level, item.n_human, item.n_sim, fmt_ci(item.js), floor_p95, within, "low n" if item.low_n else ""])
+            out.append("")
+            out.append(
+                f"Mean JS over {', '.join(d.mean_js.variables)} by {breakdown.by} "
+                f"(max {fmt_number(breakdown.max)}, mean {fmt_number(breakdown.mean)} over groups with >= {d.min_group_size} rows)"
+            )
+            out.append(
+                tabulate(rows, headers=[breakdown.by, "n human", "n sim", "mean JS", "floor p95", "within noise", ""], tablefmt="simple", disable_numparse=True)
+            )
+    return out
+
+
+def heterogeneity_lines(sim: SimulationResult) -> list[str]:
+    out = []
+    for h in sim.heterogeneity:
+        out.append("")
+        out.append(f"Heterogeneity ({h.name}: distinct {', '.join(h.columns)} tuples)")
+        rows = [
+            ["human", h.human.n, h.human.unique, fmt_number(h.human.entropy.estimate, 2)],
+            ["simulation", h.sim.n, h.sim.unique, fmt_number(h.sim.entropy.estimate, 2)],
+        ]
+        out.append(tabulate(rows, headers=["data", "n", "unique", "entropy (bits)"], tablefmt="simple", disable_numparse=True))
+        if h.sim_at_human_n is not None:
+            e = h.sim_at_human_n
+            out.append(f"  at equal n ({e.n}): simulation {e.mean:.1f} [{e.low:.0f}, {e.high:.0f}] vs human {h.human.unique}; ratio {fmt_number(h.ratio_at_equal_n, 2)}")
+        if h.human_at_sim_n is not None:
+            e = h.human_at_sim_n
+            out.append(f"  at equal n ({e.n}): human {e.mean:.1f} [{e.low:.0f}, {e.high:.0f}] vs simulation {h.sim.unique}; ratio {fmt_number(h.ratio_at_equal_n, 2)}")
+    return out
+
+
+def coherence_lines(sim: SimulationResult) -> list[str]:
+    out = []
+    for c in sim.coherence:
+        out.append("")
+        out.append(f"Coherence ({c.name}: P(mapped {c.action} | belief strictly highest among {', '.join(c.beliefs)}), ties excluded)")
+        rows = []
+        for human_t, sim_t, human_share, sim_share in zip(c.human.point.targets, c.sim.point.targets, c.human.shares, c.sim.shares):
+            rows.append(
+                [
+                    f"P({human_t.action} | {human_t.belief} highest)",
+                    human_t.n,
+                    fmt_ci(human_share, 1, 100),
+                    sim_t.n,
+                    fmt_ci(sim_share, 1, 100),
+                ]
+            )
+        rows.append(["value-action gap (pooled)", c.human.point.n, fmt_ci(c.human.gap, 1, 100), c.sim.point.n, fmt_ci(c.sim.gap, 1, 100)])
+        out.append(tabulate(rows, headers=["", "n human", "human %", "n sim", "simulation %"], tablefmt="simple", disable_numparse=True))
+        out.append(f"  difference simulation - human: {fmt_ci(c.difference, 1, 100)} percentage points")
+    return out
+
+
 def verdict_line(sim: SimulationResult) -> str:
     s = sim.recovery.summary
     status = "PASS" if sim.passed else "FAIL"
@@ -111,6 +251,22 @@ def verdict_line(sim: SimulationResult) -> str:
         f"{status} {sim.label}: F1(Sign) {fmt_number(s.f1_sign)}, FPR {fmt_number(s.fpr)}, "
         f"FNR {fmt_number(s.fnr)}, sign flips {s.sign_flips}, {s.n_coefficients} coefficients compared"
     )
+
+
+def construct_columns(sim: SimulationResult) -> list[str]:
+    """Leaderboard columns beside Table 2: mean JS, unique structures at equal n, value-action gap."""
+    mean_js = fmt_number(sim.distribution.mean_js.overall.js.estimate) if sim.distribution and sim.distribution.mean_js else "-"
+    unique = "-"
+    if sim.heterogeneity:
+        h = sim.heterogeneity[0]
+        sim_count = h.sim_at_human_n.mean if h.sim_at_human_n else float(h.sim.unique)
+        human_count = h.human_at_sim_n.mean if h.human_at_sim_n else float(h.human.unique)
+        unique = f"{sim_count:.0f} vs {human_count:.0f}"
+    gap = "-"
+    if sim.coherence and sim.coherence[0].sim.gap.estimate is not None:
+        human_gap = sim.coherence[0].human.gap.estimate
+        gap = f"{100 * sim.coherence[0].sim.gap.estimate:.1f} vs {100 * human_gap:.1f}" if human_gap is not None else f"{100 * sim.coherence[0].sim.gap.estimate:.1f}"
+    return [mean_js, unique, gap]
 
 
 def format_check(result: CheckResult, *, coefficients: bool = True) -> str:
@@ -133,17 +289,23 @@ def format_check(result: CheckResult, *, coefficients: bool = True) -> str:
         out.append("")
         out.append("Coefficient recovery (layout of the paper's Table 2; sign flips enter none of FPR, FNR, F1(Sign))")
         out.append(tabulate([table2_row(sim.recovery.summary)], headers=TABLE2_HEADERS, tablefmt="simple", disable_numparse=True))
+        out.extend(recovery_interval_lines(sim))
         out.extend(not_estimable_lines(sim.recovery))
         if coefficients:
             out.append("")
             out.append(f"Per coefficient (* significant at alpha {result.alpha:g}):")
             out.append(coefficient_table(sim.recovery))
+        out.extend(distribution_tables(sim))
+        out.extend(heterogeneity_lines(sim))
+        out.extend(coherence_lines(sim))
     if len(result.simulations) > 1:
         out.append("")
         out.append("=" * 78)
         out.append("Leaderboard")
-        rows = [[sim.label, *table2_row(sim.recovery.summary)] for sim in result.simulations]
-        out.append(tabulate(rows, headers=["simulation", *TABLE2_HEADERS], tablefmt="simple", disable_numparse=True))
+        rows = [[sim.label, *table2_row(sim.recovery.summary), *construct_columns(sim)] for sim in result.simulations]
+        out.append(
+            tabulate(rows, headers=["simulation", *TABLE2_HEADERS, "mean JS", "unique (equal n)", "gap %"], tablefmt="simple", disable_numparse=True)
+        )
     out.append("")
     out.extend(verdict_line(sim) for sim in result.simulations)
     return "\n".join(out)

@@ -31,7 +31,14 @@ from validator.spec.model import (
     CorrectionSpec,
     DerivedSpec,
     ModelSpec,
+    BinSpec,
+    CoherenceSpec,
+    CoherenceTarget,
+    DistributionsSpec,
+    DistributionVariable,
+    HeterogeneitySpec,
     StudySpec,
+    UncertaintySpec,
     cov_type_problem,
 )
 from validator.suggest import did_you_mean
@@ -50,7 +57,18 @@ TOP_LEVEL_KEYS = (
     "constraints",
     "derived",
     "models",
+    "distributions",
+    "heterogeneity",
+    "coherence",
+    "uncertainty",
 )
+DISTRIBUTIONS_KEYS = ("variables", "mean_over", "breakdowns", "min_group_size")
+DISTRIBUTION_VARIABLE_KEYS = ("name", "bins", "categories")
+BINS_KEYS = ("start", "stop", "count")
+HETEROGENEITY_KEYS = ("name", "columns")
+COHERENCE_KEYS = ("name", "action", "beliefs", "targets")
+COHERENCE_TARGET_KEYS = ("belief", "action")
+UNCERTAINTY_KEYS = ("bootstrap", "level", "equal_n_draws")
 COLUMN_KEYS = (
     "type",
     "required",
@@ -131,6 +149,29 @@ class _Reader:
         if not isinstance(value, list):
             raise self.fail(path, f"expected a list, got {_kind(value)}")
         return value
+
+    def integer(self, value: Any, path: str, *, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"expected a whole number, got {_kind(value)}")
+        if value < minimum:
+            raise self.fail(path, f"must be at least {minimum}, got {value}")
+        return value
+
+    def names(self, value: Any, path: str, known: Sequence[str], *, minimum: int = 1) -> tuple[str, ...]:
+        """A list of variable names, each known to the spec."""
+        items = self.sequence(value, path)
+        if len(items) < minimum:
+            raise self.fail(path, f"needs at least {minimum} name{'s' if minimum > 1 else ''}")
+        names = []
+        for i, item in enumerate(items):
+            name = self.text(item, f"{path}[{i}]")
+            assert name is not None
+            if name not in known:
+                raise self.fail(f"{path}[{i}]", f"unknown variable '{name}' ({did_you_mean(name, known)})")
+            names.append(name)
+        if len(set(names)) != len(names):
+            raise self.fail(path, "lists a name twice")
+        return tuple(names)
 
     def scalar_text(self, value: Any, path: str) -> str:
         """A category label or a raw value as text: numbers print without a trailing '.0'."""
@@ -239,6 +280,132 @@ def _correction(r: _Reader, raw: Any) -> CorrectionSpec:
     return CorrectionSpec(
         method=r.choice(body.get("method", "none"), "correction.method", CORRECTION_METHODS),  # type: ignore[arg-type]
         scope=r.choice(body.get("scope", "study"), "correction.scope", CORRECTION_SCOPES),  # type: ignore[arg-type]
+    )
+
+
+def _distributions(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequence[str]) -> DistributionsSpec | None:
+    if raw is None:
+        return None
+    body = r.mapping(raw, "distributions", DISTRIBUTIONS_KEYS)
+    by_name = {c.name: c for c in columns}
+    variables: list[DistributionVariable] = []
+    for i, item in enumerate(r.sequence(body.get("variables", []), "distributions.variables")):
+        path = f"distributions.variables[{i}]"
+        if isinstance(item, str):
+            item = {"name": item}
+        entry = r.mapping(item, path, DISTRIBUTION_VARIABLE_KEYS)
+        name = r.text(entry.get("name"), _join(path, "name"))
+        assert name is not None
+        if name not in known:
+            raise r.fail(_join(path, "name"), f"unknown variable '{name}' ({did_you_mean(name, known)})")
+        if any(v.name == name for v in variables):
+            raise r.fail(_join(path, "name"), f"'{name}' is listed twice")
+        column = by_name.get(name)
+        if entry.get("bins") is not None:
+            if entry.get("categories") is not None:
+                raise r.fail(path, "give either bins (numeric) or categories, not both")
+            if column is not None and column.type != "numeric":
+                raise r.fail(_join(path, "bins"), f"'{name}' is a {column.type} column; only numeric variables are binned")
+            bins = r.mapping(entry["bins"], _join(path, "bins"), BINS_KEYS)
+            for key in BINS_KEYS:
+                if key not in bins:
+                    raise r.fail(f"{path}.bins.{key}", "bins need start, stop and count")
+            start = r.number(bins["start"], f"{path}.bins.start")
+            stop = r.number(bins["stop"], f"{path}.bins.stop")
+            if not start < stop:
+                raise r.fail(f"{path}.bins", f"start {start:g} must be below stop {stop:g}")
+            count = r.integer(bins["count"], f"{path}.bins.count", minimum=1)
+            variables.append(DistributionVariable(name, "binned", BinSpec(start, stop, count)))
+            continue
+        if entry.get("categories") is not None:
+            items = r.sequence(entry["categories"], _join(path, "categories"))
+            categories = tuple(r.scalar_text(v, f"{path}.categories[{j}]") for j, v in enumerate(items))
+            if len(categories) < 2 or len(set(categories)) != len(categories):
+                raise r.fail(_join(path, "categories"), "needs at least two distinct categories")
+        elif column is not None and column.type == "categorical" and column.values:
+            categories = column.values
+        elif column is not None and column.type == "boolean":
+            categories = ("false", "true")
+        else:
+            raise r.fail(
+                path,
+                f"'{name}' needs bins (numeric) or categories: it is not a categorical column with declared values",
+            )
+        variables.append(DistributionVariable(name, "categorical", None, categories))
+    if not variables:
+        raise r.fail("distributions.variables", "list at least one variable")
+    declared = [v.name for v in variables]
+    mean_over = r.names(body["mean_over"], "distributions.mean_over", declared) if body.get("mean_over") else ()
+    breakdowns = r.names(body["breakdowns"], "distributions.breakdowns", known) if body.get("breakdowns") else ()
+    min_group_size = r.integer(body.get("min_group_size", 30), "distributions.min_group_size", minimum=1)
+    return DistributionsSpec(tuple(variables), mean_over, breakdowns, min_group_size)
+
+
+def _heterogeneity(r: _Reader, raw: Any, known: Sequence[str]) -> tuple[HeterogeneitySpec, ...]:
+    if raw is None:
+        return ()
+    specs: list[HeterogeneitySpec] = []
+    for i, item in enumerate(r.sequence(raw, "heterogeneity")):
+        path = f"heterogeneity[{i}]"
+        entry = r.mapping(item, path, HETEROGENEITY_KEYS)
+        name = r.identifier(entry.get("name", "structures"), _join(path, "name"))
+        if any(s.name == name for s in specs):
+            raise r.fail(_join(path, "name"), f"'{name}' is used twice")
+        if "columns" not in entry:
+            raise r.fail(_join(path, "columns"), "list the columns whose value tuples form a structure")
+        specs.append(HeterogeneitySpec(name, r.names(entry["columns"], _join(path, "columns"), known)))
+    return tuple(specs)
+
+
+def _coherence(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequence[str]) -> tuple[CoherenceSpec, ...]:
+    if raw is None:
+        return ()
+    by_name = {c.name: c for c in columns}
+    specs: list[CoherenceSpec] = []
+    for i, item in enumerate(r.sequence(raw, "coherence")):
+        path = f"coherence[{i}]"
+        entry = r.mapping(item, path, COHERENCE_KEYS)
+        name = r.identifier(entry.get("name", "value_action_gap"), _join(path, "name"))
+        if any(s.name == name for s in specs):
+            raise r.fail(_join(path, "name"), f"'{name}' is used twice")
+        for key in ("action", "beliefs", "targets"):
+            if key not in entry:
+                raise r.fail(_join(path, key), "a coherence rule needs action, beliefs and targets")
+        action = r.text(entry["action"], _join(path, "action"))
+        assert action is not None
+        if action not in known:
+            raise r.fail(_join(path, "action"), f"unknown variable '{action}' ({did_you_mean(action, known)})")
+        beliefs = r.names(entry["beliefs"], _join(path, "beliefs"), known, minimum=2)
+        action_values = by_name[action].values if action in by_name else None
+        targets: list[CoherenceTarget] = []
+        for j, raw_target in enumerate(r.sequence(entry["targets"], _join(path, "targets"))):
+            tpath = f"{path}.targets[{j}]"
+            target = r.mapping(raw_target, tpath, COHERENCE_TARGET_KEYS)
+            belief = r.text(target.get("belief"), _join(tpath, "belief"))
+            assert belief is not None
+            if belief not in beliefs:
+                raise r.fail(_join(tpath, "belief"), f"'{belief}' is not among the beliefs compared ({', '.join(beliefs)})")
+            mapped = r.scalar_text(target.get("action"), _join(tpath, "action"))
+            if action_values and mapped not in action_values:
+                raise r.fail(_join(tpath, "action"), f"'{mapped}' is not a value of '{action}' ({did_you_mean(mapped, action_values)})")
+            targets.append(CoherenceTarget(belief, mapped))
+        if not targets:
+            raise r.fail(_join(path, "targets"), "list at least one belief and the action it maps to")
+        specs.append(CoherenceSpec(name, action, beliefs, tuple(targets)))
+    return tuple(specs)
+
+
+def _uncertainty(r: _Reader, raw: Any) -> UncertaintySpec:
+    if raw is None:
+        return UncertaintySpec()
+    body = r.mapping(raw, "uncertainty", UNCERTAINTY_KEYS)
+    level = r.number(body.get("level", 0.95), "uncertainty.level")
+    if not 0.5 <= level < 1.0:
+        raise r.fail("uncertainty.level", f"must lie in [0.5, 1), got {level:g}")
+    return UncertaintySpec(
+        bootstrap=r.integer(body.get("bootstrap", 1000), "uncertainty.bootstrap", minimum=0),
+        level=level,
+        equal_n_draws=r.integer(body.get("equal_n_draws", 200), "uncertainty.equal_n_draws", minimum=1),
     )
 
 
@@ -352,6 +519,10 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         constraints=tuple(constraints),
         derived=tuple(derived),
         models=tuple(models),
+        distributions=_distributions(r, top.get("distributions"), columns, known),
+        heterogeneity=_heterogeneity(r, top.get("heterogeneity"), known),
+        coherence=_coherence(r, top.get("coherence"), columns, known),
+        uncertainty=_uncertainty(r, top.get("uncertainty")),
         sha256=sha256,
     )
 

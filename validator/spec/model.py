@@ -134,6 +134,10 @@ class StudySpec:
     constraints: tuple[ConstraintSpec, ...] = ()
     derived: tuple[DerivedSpec, ...] = ()
     models: tuple[ModelSpec, ...] = ()
+    distributions: DistributionsSpec | None = None
+    heterogeneity: tuple[HeterogeneitySpec, ...] = ()
+    coherence: tuple[CoherenceSpec, ...] = ()
+    uncertainty: UncertaintySpec = field(default_factory=lambda: UncertaintySpec())
     sha256: str = ""
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
@@ -157,3 +161,71 @@ class StudySpec:
             if model.id == model_id:
                 return model
         raise KeyError(model_id)
+
+
+@dataclass(frozen=True)
+class BinSpec:
+    """``count`` equal-width bins over [``start``, ``stop``]; ``stop`` falls in the last bin."""
+
+    start: float
+    stop: float
+    count: int
+
+
+@dataclass(frozen=True)
+class DistributionVariable:
+    """A variable whose human and simulated distributions are compared.
+
+    Numeric variables are binned (``bins``); categorical ones use ``categories``
+    (by default the column's declared values).
+    """
+
+    name: str
+    kind: Literal["binned", "categorical"]
+    bins: BinSpec | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DistributionsSpec:
+    """Distributional alignment: the variables, the mean over a group of them, the breakdowns."""
+
+    variables: tuple[DistributionVariable, ...]
+    mean_over: tuple[str, ...] = ()
+    breakdowns: tuple[str, ...] = ()
+    min_group_size: int = 30
+
+
+@dataclass(frozen=True)
+class HeterogeneitySpec:
+    """Unique response structures: distinct tuples of values over ``columns``."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoherenceTarget:
+    """A belief variable and the action it maps to."""
+
+    belief: str
+    action: str
+
+
+@dataclass(frozen=True)
+class CoherenceSpec:
+    """A value-action gap: P(mapped action | belief strictly highest among ``beliefs``)."""
+
+    name: str
+    action: str
+    beliefs: tuple[str, ...]
+    targets: tuple[CoherenceTarget, ...]
+
+
+@dataclass(frozen=True)
+class UncertaintySpec:
+    """Bootstrap and noise-floor settings (``bootstrap`` 0 switches both off)."""
+
+    bootstrap: int = 1000
+    level: float = 0.95
+    equal_n_draws: int = 200

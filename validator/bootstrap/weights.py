@@ -1,0 +1,99 @@
+"""Bootstrap replicates as frequency weights, and percentile intervals.
+
+A replicate of an n-row dataset is a vector of non-negative integer weights
+summing to n: the number of times each row was drawn with replacement. Every
+statistic in simval is a function of such weights, so B replicates are a
+(B, n) matrix and each check computes its statistic for all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Replicates per chunk are chosen so one chunk holds about this many cells.
+CHUNK_CELLS = 4_000_000
+
+
+def chunk_size(n: int, total: int) -> int:
+    """Replicates per chunk for ``n`` rows (at least 1, at most ``total``)."""
+    return max(1, min(total, CHUNK_CELLS // max(n, 1)))
+
+
+def bootstrap_weights(n: int, replicates: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Chunks of bootstrap frequency weights, each of shape (b, n), b rows per chunk.
+
+    Definition: each replicate draws n row indices uniformly with replacement;
+    a row's weight is the number of times it was drawn.
+    """
+    step = chunk_size(n, replicates)
+    done = 0
+    while done < replicates:
+        b = min(step, replicates - done)
+        drawn = rng.integers(0, n, size=(b, n))
+        drawn += np.arange(b)[:, None] * n
+        yield np.bincount(drawn.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
+        done += b
+
+
+def resample_weights(n_rows: int, size: int, draws: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Chunks of weights for samples of ``size`` rows drawn with replacement from ``n_rows`` rows."""
+    step = chunk_size(max(n_rows, size), draws)
+    done = 0
+    while done < draws:
+        b = min(step, draws - done)
+        drawn = rng.integers(0, n_rows, size=(b, size))
+        drawn += np.arange(b)[:, None] * n_rows
+        yield np.bincount(drawn.ravel(), minlength=b * n_rows).reshape(b, n_rows).astype(np.float64)
+        done += b
+
+
+def subsample_weights(n_rows: int, size: int, draws: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Chunks of 0/1 weights selecting ``size`` of ``n_rows`` rows without replacement."""
+    if size > n_rows:
+        raise ValueError(f"cannot subsample {size} rows from {n_rows}")
+    step = chunk_size(n_rows, draws)
+    done = 0
+    while done < draws:
+        b = min(step, draws - done)
+        keys = rng.random((b, n_rows))
+        chosen = np.argpartition(keys, size - 1, axis=1)[:, :size] if size < n_rows else np.tile(np.arange(n_rows), (b, 1))
+        weights = np.zeros((b, n_rows))
+        np.put_along_axis(weights, chosen, 1.0, axis=1)
+        yield weights
+        done += b
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A percentile interval from ``valid`` of ``replicates`` resamples (None bounds when too few)."""
+
+    low: float | None
+    high: float | None
+    level: float
+    valid: int
+    replicates: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"low": self.low, "high": self.high, "level": self.level, "valid": self.valid, "replicates": self.replicates}
+
+    def contains(self, value: float | None) -> bool | None:
+        if value is None or self.low is None or self.high is None:
+            return None
+        return self.low <= value <= self.high
+
+
+#: Fewer valid replicates than this give no interval: the percentiles would be noise.
+MIN_VALID_REPLICATES = 20
+
+
+def percentile_interval(samples: np.ndarray, level: float) -> Interval:
+    """Percentile bootstrap interval: the (1-level)/2 and (1+level)/2 quantiles of the finite samples."""
+    samples = np.asarray(samples, dtype=float)
+    finite = samples[np.isfinite(samples)]
+    if finite.size < MIN_VALID_REPLICATES:
+        return Interval(None, None, level, int(finite.size), int(samples.size))
+    low, high = np.percentile(finite, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
+    return Interval(float(low), float(high), level, int(finite.size), int(samples.size))
