@@ -21,7 +21,7 @@ def read_demo(path: Path) -> pd.DataFrame:
 
 
 def test_check_on_paths_returns_a_result_with_dict_frame_and_verdict(demo_paths):
-    result = validator.check(demo_paths["human"], demo_paths["finetuned_random"], spec="hunt2025")
+    result = validator.check(demo_paths["human"], demo_paths["finetuned_random"], spec="hunt2025", bootstrap=0)
     assert result.passed is True
     document = result.to_dict()
     assert document["spec"]["name"] == "hunt2025"
@@ -34,7 +34,7 @@ def test_check_on_paths_returns_a_result_with_dict_frame_and_verdict(demo_paths)
 def test_check_accepts_dataframes_and_several_simulations(demo_paths):
     human = read_demo(demo_paths["human"])
     sims = [read_demo(demo_paths[k]) for k in ("unfinetuned", "finetuned_balanced")]
-    result = validator.check(human, sims)
+    result = validator.check(human, sims, bootstrap=0)
     assert [s.label for s in result.simulations] == ["simulation_1", "simulation_2"]
     assert [s.recovery.summary.n_coefficients for s in result.simulations] == [14, 22]
     assert list(result.leaderboard()["simulation"]) == ["simulation_1", "simulation_2"]
@@ -42,7 +42,7 @@ def test_check_accepts_dataframes_and_several_simulations(demo_paths):
 
 def test_human_coefficients_equal_statsmodels_fitted_directly(demo_paths):
     human = read_demo(demo_paths["human"])
-    result = validator.check(human, human)
+    result = validator.check(human, human, bootstrap=0)
     direct = human.assign(
         abort=(human.decision == "abort").astype(int),
         attack_t1=(human.decision == "attack_t1").astype(int),
@@ -96,8 +96,8 @@ def test_every_input_format_gives_the_same_fits(demo_paths, tmp_path, suffix):
     )
     path = tmp_path / f"human{suffix}"
     _write(coded, path)
-    baseline = validator.check(human, demo_paths["finetuned_random"])
-    result = validator.check(path, demo_paths["finetuned_random"])
+    baseline = validator.check(human, demo_paths["finetuned_random"], bootstrap=0)
+    result = validator.check(path, demo_paths["finetuned_random"], bootstrap=0)
     assert result.human.n_used == 929 and result.human.format == suffix.lstrip(".")
     for ours, reference in zip(result.human_fits, baseline.human_fits):
         for a, b in zip(ours.coefficients, reference.coefficients):
@@ -105,8 +105,8 @@ def test_every_input_format_gives_the_same_fits(demo_paths, tmp_path, suffix):
 
 
 def test_json_is_byte_identical_for_the_same_inputs(demo_paths):
-    first = validator.check(demo_paths["human"], demo_paths["unfinetuned"], seed=3).to_json()
-    second = validator.check(demo_paths["human"], demo_paths["unfinetuned"], seed=3).to_json()
+    first = validator.check(demo_paths["human"], demo_paths["unfinetuned"], seed=3, bootstrap=100).to_json()
+    second = validator.check(demo_paths["human"], demo_paths["unfinetuned"], seed=3, bootstrap=100).to_json()
     assert first == second
 
 
@@ -114,7 +114,7 @@ def test_json_is_byte_identical_for_the_same_inputs(demo_paths):
 def test_a_study_simval_was_not_built_for_runs_from_a_user_written_spec():
     spec = Path(__file__).resolve().parents[1] / "examples" / "gss2024" / "gss2024.yaml"
     sims = [REALDATA / "openai_gpt-4o-mini_wide.csv", REALDATA / "qwen_qwen-2.5-72b-instruct_wide.csv"]
-    result = validator.check(REALDATA / "gss_wide.csv", sims, spec=spec)
+    result = validator.check(REALDATA / "gss_wide.csv", sims, spec=spec, bootstrap=0)
     assert result.human.n_rows_read == 3309
     assert all(f.estimable for f in result.human_fits)
     for sim in result.simulations:

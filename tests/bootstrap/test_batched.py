@@ -30,8 +30,12 @@ FORMULAS = {
 CASES = [(family, cov_type) for family, cov_types in BATCHED_COV_TYPES.items() for cov_type in cov_types]
 
 
-def _frame(n: int = 240, seed: int = 5) -> pd.DataFrame:
-    """Generated data with binary, numeric, integer and three-level outcomes and mixed predictors."""
+def _frame(n: int = 240, seed: int = 5, copies: int = 1) -> pd.DataFrame:
+    """Generated data with binary, numeric, integer and three-level outcomes and mixed predictors.
+
+    With ``copies`` > 1 every row appears that many times, so that the fit
+    merges repeated rows before fitting.
+    """
     rng = np.random.default_rng(seed)
     x1 = rng.normal(size=n)
     x2 = rng.uniform(0, 10, size=n)
@@ -42,9 +46,10 @@ def _frame(n: int = 240, seed: int = 5) -> pd.DataFrame:
     z = 1.0 + 0.5 * x1 - 0.2 * x2 + rng.normal(scale=1 + np.abs(x1), size=n)
     u = rng.random(n)
     choice = np.where(u < 0.3 + 0.15 * (x1 > 0), "stay", np.where(u < 0.65, "left", "right"))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {"y": y, "z": z, "zi": rng.integers(0, 4, size=n), "choice": choice, "x1": x1, "x2": x2, "g": g, "flag": flag}
     )
+    return pd.concat([frame] * copies, ignore_index=True)
 
 
 def _design(family: str, frame: pd.DataFrame, formula: str | None = None) -> Design:
@@ -93,9 +98,10 @@ def test_unit_weights_match_statsmodels_and_fit_model(family: str, cov_type: str
     np.testing.assert_allclose(fit.params[0], [c.estimate for c in reference.coefficients], rtol=RTOL, atol=1e-9)
 
 
+@pytest.mark.parametrize("copies", [1, 3])
 @pytest.mark.parametrize(("family", "cov_type"), CASES)
-def test_bootstrap_replicates_match_statsmodels_on_repeated_rows(family: str, cov_type: str) -> None:
-    design = _design(family, _frame())
+def test_bootstrap_replicates_match_statsmodels_on_repeated_rows(family: str, cov_type: str, copies: int) -> None:
+    design = _design(family, _frame(copies=copies))
     n = design.n_obs
     weights = np.random.default_rng(11).multinomial(n, np.full(n, 1 / n), size=20)
     fit = _no_warnings(lambda: fit_batched(design, family, weights, cov_type=cov_type))
@@ -140,11 +146,16 @@ DEGENERATE = [
 
 
 @pytest.mark.parametrize(("family", "formula", "weights_of", "why"), DEGENERATE)
-@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+@pytest.mark.parametrize(("cov_type", "copies"), [("nonrobust", 1), ("HC0", 1), ("nonrobust", 2)])
 def test_degenerate_replicates_are_not_estimable(
-    family: str, formula: str | None, weights_of: Callable[[pd.DataFrame], np.ndarray], why: str, cov_type: str
+    family: str,
+    formula: str | None,
+    weights_of: Callable[[pd.DataFrame], np.ndarray],
+    why: str,
+    cov_type: str,
+    copies: int,
 ) -> None:
-    frame = _frame()
+    frame = _frame(copies=copies)
     design = _design(family, frame, formula)
     bad = weights_of(frame)
     if "separation" in why:  # the exact linear program of fit.py agrees that the MLE does not exist

@@ -90,7 +90,7 @@ def test_check_writes_deterministic_json_with_the_documented_recovery_keys(demo_
     outputs = []
     for i in range(2):
         path = tmp_path / f"r{i}.json"
-        result = simval("check", str(demo_paths["human"]), str(demo_paths["unfinetuned"]), "--json", str(path), "--seed", "7")
+        result = simval("check", str(demo_paths["human"]), str(demo_paths["unfinetuned"]), "--json", str(path), "--seed", "7", "--bootstrap", "100")
         assert result.returncode == 0, result.stderr
         outputs.append(path.read_bytes())
     assert outputs[0] == outputs[1]
@@ -105,7 +105,7 @@ def test_check_writes_deterministic_json_with_the_documented_recovery_keys(demo_
 
 
 def test_check_reads_the_human_data_from_standard_input(demo_paths):
-    result = simval("check", "-", str(demo_paths["finetuned_random"]), "--quiet", stdin=demo_paths["human"].read_bytes())
+    result = simval("check", "-", str(demo_paths["finetuned_random"]), "--quiet", "--bootstrap", "0", stdin=demo_paths["human"].read_bytes())
     assert result.returncode == 0, result.stderr
     assert "22 coefficients compared" in result.stdout
 
@@ -147,7 +147,7 @@ def test_bad_data_exits_2_with_one_sentence_naming_file_row_and_column(demo_path
     import re
 
     bad = _write_human_variant(demo_paths, tmp_path, make)
-    result = simval("check", str(bad), str(demo_paths["finetuned_random"]), *extra)
+    result = simval("check", str(bad), str(demo_paths["finetuned_random"]), "--bootstrap", "0", *extra)
     assert result.returncode == 2, (name, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -161,7 +161,7 @@ def test_beliefs_summing_to_90_are_set_aside_and_counted_without_strict(demo_pat
 
     bad = _write_human_variant(demo_paths, tmp_path, ninety)
     out = tmp_path / "r.json"
-    result = simval("check", str(bad), str(demo_paths["finetuned_random"]), "--json", str(out), "--no-coefficients")
+    result = simval("check", str(bad), str(demo_paths["finetuned_random"]), "--json", str(out), "--no-coefficients", "--bootstrap", "0")
     assert result.returncode == 0, result.stderr
     assert "929 rows read, 926 used, 3 set aside (3 constraint:beliefs_sum_to_100)" in result.stdout
     human = json.loads(out.read_text())["human"]["dataset"]

@@ -43,7 +43,7 @@ def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
-    path.write_bytes(gzip.compress(frame.to_csv(index=False).encode()))
+    path.write_bytes(gzip.compress(frame.to_csv(index=False).encode(), mtime=0))
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -171,7 +171,7 @@ def test_text_cells_stay_text_and_only_empty_cells_are_missing(
         (b"a,b\n1,2\n3,4\n", STDIN_SOURCE, "csv"),
         (b"a\tb\n1\t2\n3\t4\n", STDIN_SOURCE, "tsv"),
         (b"# made by sim\na\tb\n1\t2\n3\t4\n", STDIN_SOURCE, "tsv"),
-        (gzip.compress(b"a,b\n1,2\n3,4\n"), STDIN_SOURCE, "csv"),
+        (gzip.compress(b"a,b\n1,2\n3,4\n", mtime=0), STDIN_SOURCE, "csv"),
     ],
 )
 def test_stdin_sniffs_csv_and_tsv(content: bytes, source: str, expected_format: str) -> None:

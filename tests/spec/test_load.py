@@ -107,3 +107,9 @@ def test_missing_spec_file_is_a_spec_error(tmp_path):
 def test_yaml_tags_that_would_build_objects_are_refused():
     with pytest.raises(SpecError, match="does not parse"):
         parse_spec_text("columns: !!python/object/apply:os.system ['echo hi']\n", source="evil.yaml")
+
+
+def test_yes_and_no_stay_text_as_in_yaml_1_2():
+    spec = parse_spec_text("columns:\n  answer: {type: categorical, values: [yes, no, on]}\n  flag: {type: boolean, required: true}\n", source="s.yaml")
+    assert spec.column("answer").values == ("yes", "no", "on")
+    assert spec.column("flag").required is True

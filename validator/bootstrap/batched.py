@@ -27,7 +27,11 @@ Estimating equations, with ``w_i`` the replicate's weight of row ``i``,
 The discrete families share one Newton driver (:func:`_newton`). Every
 weighted cross product ``X' diag(c) X`` is one matrix product of the stacked
 ``c`` (replicates x rows) with the ``n x k(k+1)/2`` products of design
-columns, so nothing of size ``B x n x k x k`` is built.
+columns, so nothing of size ``B x n x k x k`` is built. Rows that repeat the
+same design row and outcome are first merged into one row whose weight is
+their summed weight (:func:`_collapse`): every estimating equation above is a
+weighted sum over rows, so the fit is unchanged, and survey data with
+discrete answers often has a fraction as many distinct rows as rows.
 
 Covariances: ``nonrobust`` is the inverse information (``sigma^2 (X'WX)^-1``
 for OLS); ``HC0`` is the sandwich ``H^-1 (sum_i w_i s_i s_i') H^-1`` with the
@@ -68,7 +72,7 @@ from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy import special, stats
+from scipy import sparse, special, stats
 
 from validator.models.design import Design
 from validator.spec.model import SUPPORTED_COV_TYPES, cov_type_problem
@@ -85,6 +89,7 @@ _SINGULAR = 1e-12  # smallest eigenvalue of a unit-diagonal cross-product matrix
 _EXPLODED = 1e6  # an estimate this large means Newton is running off along a separating direction
 _SATURATED = 1e-12  # as in validator.models.fit: a fitted probability this close to 1
 _SE_BLOWUP = 1e3  # as in validator.models.fit: a standard error this many times max(1, |b|)
+_COLLAPSE = 0.9  # merge repeated rows when that leaves at most this share of the rows
 
 
 @dataclass(frozen=True)
@@ -294,19 +299,26 @@ def _newton(
 
 def _discrete(
     columns: _Columns,
-    design: Design,
+    y: np.ndarray,
+    n_levels: int,
     family_name: str,
     weights: np.ndarray,
+    full: np.ndarray,
     cov_type: str,
     start: np.ndarray | None,
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Logit, probit or multinomial logit on every replicate: estimates, standard errors, estimable."""
+    """Logit, probit or multinomial logit on every replicate: estimates, standard errors, estimable.
+
+    ``full`` holds the weights of the full data, whose estimate seeds Newton
+    unless ``start`` is given.
+    """
     family = _FAMILIES[family_name]
-    levels = max(len(design.levels) - 1, 1)
+    levels = max(n_levels - 1, 1)
     m = levels * columns.k
-    y = design.endog.astype(np.int64) if family_name == "mnlogit" else design.endog.astype(float)
+    if family_name == "mnlogit":
+        y = y.astype(np.int64)
     # Rows per outcome value (0/1, or level code) in each replicate.
     counts = weights @ (y[:, None] == np.arange(levels + 1)).astype(float)
     varies = (counts > 0).all(axis=1)
@@ -318,10 +330,10 @@ def _discrete(
 
     if start is None:
         # The full data's estimate is a few Newton steps from every replicate's.
-        full, full_converged = _newton(
-            columns, family, y, np.ones((1, columns.n)), levels, np.zeros(m), np.ones(1, dtype=bool), max_iter, tol
+        estimate, converged = _newton(
+            columns, family, y, full[None, :], levels, np.zeros(m), np.ones(1, dtype=bool), max_iter, tol
         )
-        start = full[0] if full_converged[0] else np.zeros(m)
+        start = estimate[0] if converged[0] else np.zeros(m)
     beta, converged = _newton(columns, family, y, weights, levels, np.asarray(start, float), ok, max_iter, tol)
 
     se = np.full_like(beta, np.nan)
@@ -344,10 +356,9 @@ def _discrete(
 
 
 def _ols(
-    columns: _Columns, design: Design, weights: np.ndarray, cov_type: str
+    columns: _Columns, y: np.ndarray, weights: np.ndarray, cov_type: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted least squares on every replicate: estimates, standard errors, estimable."""
-    y = design.endog.astype(float)
     k = columns.k
     drawn = weights > 0
     varies = np.where(drawn, y, np.inf).min(axis=1) < np.where(drawn, y, -np.inf).max(axis=1)
@@ -376,6 +387,28 @@ def _ols(
     beta[rows] = b
     se[rows] = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     return beta, se, ok
+
+
+def _collapse(
+    exog: np.ndarray, endog: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge rows with the same design row and outcome, summing their weights.
+
+    Returns the design, outcome and replicate weights over the distinct rows
+    and the full data's weights (how many rows each stands for). The rows are
+    kept as they are when merging would leave more than ``_COLLAPSE`` of them:
+    merging costs a pass over the weights, a Newton fit a dozen.
+    """
+    n = len(endog)
+    patterns, inverse, counts = np.unique(
+        np.column_stack([exog, endog]), axis=0, return_inverse=True, return_counts=True
+    )
+    if len(patterns) > _COLLAPSE * n:
+        return exog, endog, weights, np.ones(n)
+    # The 0/1 matrix that sums each pattern's rows, as a sparse product.
+    pattern_of = sparse.csr_array((np.ones(n), (inverse.ravel(), np.arange(n))), shape=(len(patterns), n))
+    merged = np.ascontiguousarray((pattern_of @ weights.T).T)
+    return patterns[:, :-1], patterns[:, -1], merged, counts.astype(float)
 
 
 def _terms(design: Design, family: str) -> tuple[str, ...]:
@@ -433,12 +466,15 @@ def fit_batched(
         # A term without a column is singular on every replicate, as on the full data.
         return BatchedFit(nan, nan.copy(), nan.copy(), np.zeros(w.shape[0], dtype=bool), terms)
 
-    columns = _Columns(design.exog)
+    exog, endog, merged, full = _collapse(design.exog, np.asarray(design.endog, dtype=float), w)
+    columns = _Columns(exog)
     with np.errstate(all="ignore"):
         if family == "ols":
-            params, se, estimable = _ols(columns, design, w, cov_type)
+            params, se, estimable = _ols(columns, endog, merged, cov_type)
         else:
-            params, se, estimable = _discrete(columns, design, family, w, cov_type, start, max_iter, tol)
+            params, se, estimable = _discrete(
+                columns, endog, len(design.levels), family, merged, full, cov_type, start, max_iter, tol
+            )
         estimable &= np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1)
         statistic = params / se
         if family == "ols":

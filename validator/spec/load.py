@@ -1,6 +1,7 @@
 """Parse a YAML study spec into :class:`~validator.spec.model.StudySpec`, validating as it goes.
 
-The YAML is read with ``yaml.safe_load`` only. Every error names the file and
+The YAML is read with a ``yaml.SafeLoader`` (no Python objects; YAML 1.2
+booleans, so ``yes``/``no`` stay text). Every error names the file and
 the key path inside it (``models[2].formula``); unknown keys are errors, never
 silently ignored; every expression and formula passes the whitelist before the
 spec is accepted.
@@ -13,6 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import re
 
 import yaml
 
@@ -44,6 +47,21 @@ from validator.spec.model import (
 from validator.suggest import did_you_mean
 
 SPEC_VERSION = 1
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` with YAML 1.2 booleans: only true/false, so ``[yes, no]`` stay text."""
+
+
+_SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 TOP_LEVEL_KEYS = (
     "simval_spec",
@@ -528,9 +546,9 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
 
 
 def parse_spec_text(text: str, *, source: str) -> StudySpec:
-    """Parse YAML text (``yaml.safe_load`` only) into a validated spec."""
+    """Parse YAML text (a ``yaml.SafeLoader``, never a loader that builds objects) into a validated spec."""
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

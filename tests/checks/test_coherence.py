@@ -1,0 +1,48 @@
+"""The value-action gap as a check, and the coverage of its bootstrap interval."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from validator.api import read_dataset
+from validator.bootstrap.weights import bootstrap_weights, percentile_interval
+from validator.checks.context import CheckContext
+from validator.checks.coherence import compare_coherence
+from validator.coherence.gap import gap_batched, target_indicators
+from validator.spec.load import load_spec
+
+SPEC = load_spec("hunt2025")
+
+
+@pytest.mark.parametrize("kind, low, high", [("unfinetuned", 0.9, 1.0), ("finetuned_random", 0.2, 0.35), ("finetuned_balanced", 0.2, 0.35)])
+def test_demo_gaps_behave_like_the_papers_conditions(demo_paths, kind, low, high):
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim = read_dataset(demo_paths[kind], SPEC)
+    result = compare_coherence(human, sim, SPEC.coherence[0], CheckContext(replicates=200))
+    assert 0.18 <= result.human.gap.estimate <= 0.30
+    assert low <= result.sim.gap.estimate <= high
+    assert result.difference.estimate == pytest.approx(result.sim.gap.estimate - result.human.gap.estimate)
+    assert result.difference.interval is not None and result.difference.interval.low is not None
+    assert result.human.gap.interval.low < result.human.gap.estimate < result.human.gap.interval.high
+
+
+def test_percentile_interval_of_the_gap_covers_the_truth_at_about_the_nominal_rate():
+    """A small simulation study: 200 samples of 400 rows from a population with a known gap of 0.25."""
+    rng = np.random.default_rng(2024)
+    truth = 0.25
+    covered = 0
+    runs = 200
+    for _ in range(runs):
+        n = 400
+        highest = rng.integers(0, 2, n)  # which target's belief is highest
+        beliefs = np.where(highest[:, None] == 0, [60, 30, 10], [30, 60, 10])
+        acts_on_it = rng.random(n) < truth
+        decision = np.where(acts_on_it, np.where(highest == 0, "attack_t1", "attack_t2"), np.where(highest == 0, "attack_t2", "attack_t1"))
+        frame = pd.DataFrame({"belief_t1": beliefs[:, 0], "belief_t2": beliefs[:, 1], "belief_both": beliefs[:, 2], "decision": decision})
+        masks, hits = target_indicators(frame, "decision", ["belief_t1", "belief_t2", "belief_both"], [("belief_t1", "attack_t1"), ("belief_t2", "attack_t2")])
+        samples = np.concatenate([gap_batched(masks, hits, w)[1] for w in bootstrap_weights(n, 400, rng)])
+        interval = percentile_interval(samples, 0.95)
+        covered += interval.low <= truth <= interval.high
+    assert 0.90 <= covered / runs <= 0.99

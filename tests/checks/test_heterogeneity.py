@@ -1,0 +1,41 @@
+"""Unique response structures as a check, at equal n."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from validator.api import read_dataset
+from validator.checks.context import CheckContext
+from validator.checks.heterogeneity import compare_structures
+from validator.spec.load import load_spec
+
+SPEC = load_spec("hunt2025")
+
+
+def test_unfinetuned_like_run_has_far_fewer_structures(demo_paths):
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim = read_dataset(demo_paths["unfinetuned"], SPEC)
+    result = compare_structures(human, sim, SPEC.heterogeneity[0], CheckContext(replicates=0))
+    assert result.human.unique > 200
+    assert 15 <= result.sim.unique <= 25
+    assert result.ratio_at_equal_n is not None and result.ratio_at_equal_n < 0.1
+
+
+def test_a_larger_simulation_is_compared_at_the_human_n(demo_paths):
+    human_frame = pd.read_csv(demo_paths["human"], comment="#")
+    sim_frame = pd.concat([pd.read_csv(demo_paths["finetuned_random"], comment="#")] * 3, ignore_index=True)
+    rng = np.random.default_rng(0)
+    # Make the copies differ so the larger file really holds more structures.
+    shift = rng.integers(-2, 3, len(sim_frame))
+    sim_frame["belief_t1"] = (sim_frame["belief_t1"] + shift).clip(0, 100)
+    sim_frame["belief_both"] = 100 - sim_frame["belief_t1"] - sim_frame["belief_t2"]
+    sim_frame = sim_frame[sim_frame["belief_both"].between(0, 100)]
+    human = read_dataset(human_frame, SPEC, label="human")
+    sim = read_dataset(sim_frame, SPEC, label="sim")
+    result = compare_structures(human, sim, SPEC.heterogeneity[0], CheckContext(replicates=0, equal_n_draws=50))
+    assert result.sim_at_human_n is not None and result.human_at_sim_n is None
+    assert result.sim_at_human_n.n == result.human.n == 929
+    assert result.sim_at_human_n.low <= result.sim_at_human_n.mean <= result.sim_at_human_n.high
+    assert result.sim_at_human_n.mean < result.sim.unique
+    assert result.to_dict()["equal_n"] == 929
