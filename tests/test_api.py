@@ -125,3 +125,19 @@ def test_a_study_simval_was_not_built_for_runs_from_a_user_written_spec():
     death_penalty = next(f for f in result.human_fits if f.model == "g1")
     assert death_penalty.n_missing > 1000
     assert death_penalty.n_obs + death_penalty.n_missing + death_penalty.n_subset_excluded == 3309
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared/realdata is not beside this checkout")
+def test_the_other_constructs_run_on_the_gss_data_with_a_declared_subgroup():
+    spec = Path(__file__).resolve().parents[1] / "examples" / "gss2024" / "gss2024.yaml"
+    result = validator.check(REALDATA / "gss_wide.csv", REALDATA / "openai_gpt-5_wide.csv", spec=spec, bootstrap=40)
+    sim = result.simulations[0]
+    assert sim.distribution is not None and sim.distribution.mean_js is not None
+    party = {level: item for level, item in sim.distribution.mean_js.by[0].levels}
+    assert set(party) == {"Democrat", "Independent", "Republican"}
+    for item in party.values():
+        assert 0.0 <= item.js.estimate <= 1.0 and item.js.floor is not None
+    patterns = sim.heterogeneity[0]
+    assert patterns.human_at_sim_n is None and patterns.sim_at_human_n is not None  # 514 complete human rows < 998
+    document = result.to_dict()["simulations"][0]
+    assert document["distribution"]["cappun"]["overall"]["js"]["estimate"] is not None

@@ -113,3 +113,55 @@ def test_yes_and_no_stay_text_as_in_yaml_1_2():
     spec = parse_spec_text("columns:\n  answer: {type: categorical, values: [yes, no, on]}\n  flag: {type: boolean, required: true}\n", source="s.yaml")
     assert spec.column("answer").values == ("yes", "no", "on")
     assert spec.column("flag").required is True
+
+
+SECTIONS_BASE = """
+columns:
+  score: {type: numeric, range: [0, 100]}
+  other: {type: numeric}
+  group: {type: categorical, values: [a, b]}
+  action: {type: categorical, values: [go, stay]}
+"""
+
+
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("distributions:\n  variables: [{name: scor, bins: {start: 0, stop: 100, count: 10}}]\n", r"distributions\.variables\[0\]\.name: unknown variable 'scor' \(did you mean 'score'\?\)"),
+        ("distributions:\n  variables: [{name: score, bins: {start: 0, stop: 100}}]\n", r"distributions\.variables\[0\]\.bins\.count: bins need start, stop and count"),
+        ("distributions:\n  variables: [{name: score, bins: {start: 5, stop: 5, count: 2}}]\n", r"distributions\.variables\[0\]\.bins: start 5 must be below stop 5"),
+        ("distributions:\n  variables: [{name: group, bins: {start: 0, stop: 1, count: 2}}]\n", r"only numeric variables are binned"),
+        ("distributions:\n  variables: [{name: other}]\n", r"distributions\.variables\[0\]: 'other' needs bins"),
+        ("distributions:\n  variables: [{name: score, bins: {start: 0, stop: 100, count: 10}}]\n  mean_over: [group]\n", r"distributions\.mean_over\[0\]: unknown variable 'group'"),
+        ("distributions:\n  variables: [{name: score, bins: {start: 0, stop: 100, count: 10}}]\n  breakdowns: [grup]\n", r"distributions\.breakdowns\[0\]: unknown variable 'grup'"),
+        ("distributions:\n  variables: [{name: group}]\n  min_group_size: 0\n", r"distributions\.min_group_size: must be at least 1"),
+        ("heterogeneity:\n  - name: s\n    columns: [score, nope]\n", r"heterogeneity\[0\]\.columns\[1\]: unknown variable 'nope'"),
+        ("coherence:\n  - action: action\n    beliefs: [score, other]\n    targets: [{belief: score, action: jump}]\n", r"coherence\[0\]\.targets\[0\]\.action: 'jump' is not a value of 'action'"),
+        ("coherence:\n  - action: action\n    beliefs: [score, other]\n    targets: [{belief: group, action: go}]\n", r"coherence\[0\]\.targets\[0\]\.belief: 'group' is not among the beliefs"),
+        ("coherence:\n  - action: action\n    beliefs: [score]\n    targets: [{belief: score, action: go}]\n", r"coherence\[0\]\.beliefs: needs at least 2 names"),
+        ("uncertainty:\n  bootstrap: -1\n", r"uncertainty\.bootstrap: must be at least 0"),
+        ("uncertainty:\n  level: 1.5\n", r"uncertainty\.level: must lie in \[0\.5, 1\)"),
+        ("uncertainty:\n  draws: 5\n", r"uncertainty\.draws: unknown key 'draws'"),
+    ],
+)
+def test_construct_sections_are_validated_with_their_key_paths(section: str, message: str):
+    with pytest.raises(SpecError, match=message):
+        parse_spec_text(SECTIONS_BASE + section, source="spec.yaml")
+
+
+def test_construct_sections_of_the_reference_spec_follow_study_md():
+    spec = load_spec("hunt2025")
+    assert spec.distributions is not None
+    beliefs = ("belief_t1", "belief_t2", "belief_both")
+    binned = [v for v in spec.distributions.variables if v.kind == "binned"]
+    assert tuple(v.name for v in binned) == beliefs
+    assert all((v.bins.start, v.bins.stop, v.bins.count) == (0.0, 100.0, 10) for v in binned)
+    decision = next(v for v in spec.distributions.variables if v.name == "decision")
+    assert decision.categories == ("attack_t1", "attack_t2", "abort")
+    assert spec.distributions.mean_over == beliefs
+    assert spec.distributions.breakdowns == ("ethnicity", "cell")
+    assert spec.heterogeneity[0].columns == beliefs
+    gap = spec.coherence[0]
+    assert (gap.action, gap.beliefs) == ("decision", beliefs)
+    assert [(t.belief, t.action) for t in gap.targets] == [("belief_t1", "attack_t1"), ("belief_t2", "attack_t2")]
+    assert spec.uncertainty.bootstrap == 1000

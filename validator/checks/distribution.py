@@ -213,11 +213,10 @@ def _n_valid(codes: np.ndarray, mask: np.ndarray) -> int:
 
 def _group_masks(human: pd.DataFrame, sim: pd.DataFrame, by: str, categories: tuple[str, ...] | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
     def text(frame: pd.DataFrame) -> pd.Series:
-        values = frame[by]
-        return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
+        return frame[by].astype(object).map(lambda v: None if pd.isna(v) else str(v))
 
     h, s = text(human), text(sim)
-    seen = [v for v in pd.unique(pd.concat([h, s], ignore_index=True)) if v is not None]
+    seen = [v for v in pd.unique(pd.concat([h, s], ignore_index=True)) if isinstance(v, str)]
     order = [c for c in (categories or ()) if c in seen] + sorted(v for v in seen if v not in (categories or ()))
     return [(level, (h == level).to_numpy(), (s == level).to_numpy()) for level in order]
 
