@@ -20,6 +20,8 @@ from validator.spec.load import load_spec
 from validator.spec.model import StudySpec
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
     from validator.checks.context import CheckContext
@@ -76,39 +78,27 @@ def _labels(sims: Sequence[DataSource]) -> list[str]:
     return unique
 
 
-def _simulation_result(
+def _recovery_part(
     study: StudySpec,
     human: Dataset,
     human_fits: tuple,
-    human_replicates: object,
+    human_replicates: Future | None,
     label: str,
     sim_data: Dataset,
     ctx: CheckContext,
     alpha: float,
-) -> SimulationResult:
+) -> tuple:
     from validator.checks.recovery import recovery_uncertainty
-    from validator.checks.registry import planned_checks
 
     sim_fits = fit_models(study.models, sim_data.frame, alpha=alpha, correction=study.correction)
     recovery = compare_fits(human_fits, sim_fits, alpha=alpha)
     uncertainty = None
     if study.models and (ctx.replicates or ctx.equal_n_draws):
         uncertainty = recovery_uncertainty(
-            study.models, human, human_fits, human_replicates, sim_data, recovery, ctx,
+            study.models, human, human_fits, human_replicates.result() if human_replicates else None, sim_data, recovery, ctx,
             alpha=alpha, correction=study.correction, key=label,
         )
-    found: dict[str, list] = {}
-    for info, section in planned_checks(study):
-        found.setdefault(info.name, []).append(info.function(human, sim_data, section, ctx))
-    return SimulationResult(
-        dataset=sim_data,
-        fits=sim_fits,
-        recovery=recovery,
-        recovery_uncertainty=uncertainty,
-        distribution=found.get("distribution", [None])[0],
-        heterogeneity=tuple(found.get("heterogeneity", [])),
-        coherence=tuple(found.get("coherence", [])),
-    )
+    return sim_fits, recovery, uncertainty
 
 
 def check(
@@ -128,9 +118,10 @@ def check(
     ``human`` and ``sim`` are file paths or DataFrames (``sim`` may be a list of
     them). ``spec`` is a bundled spec name, a path to a YAML spec, or a loaded
     :class:`StudySpec`. ``bootstrap`` overrides the spec's number of bootstrap
-    replicates (0 switches intervals and noise floors off). Simulated datasets are
-    checked in parallel threads (``workers``, default: the number of CPUs); the
-    results do not depend on it. Returns a :class:`CheckResult` with
+    replicates (0 switches intervals and noise floors off). Independent pieces
+    (each check of each simulated dataset, the human bootstrap) run in parallel
+    threads (``workers``, default: the number of CPUs); the results do not
+    depend on it. Returns a :class:`CheckResult` with
     ``.to_dict()``, ``.to_frame()`` and ``.passed``.
     """
     import pandas as pd
@@ -155,25 +146,45 @@ def check(
     human_fits = fit_models(study.models, human_data.frame, alpha=test_alpha, correction=study.correction)
     labels = _labels(sims)
     sim_data = [read_dataset(data, study, label=label, strict=strict) for label, data in zip(labels, sims)]
-    human_replicates = (
-        human_draws(study.models, human_data, ctx, alpha=test_alpha, correction=study.correction)
-        if study.models and ctx.replicates
-        else None
-    )
+    from concurrent.futures import ThreadPoolExecutor
 
-    def one(item: tuple[str, Dataset]) -> SimulationResult:
-        label, data = item
-        return _simulation_result(study, human_data, human_fits, human_replicates, label, data, ctx, test_alpha)
+    from validator.checks.registry import planned_checks
 
-    pairs = list(zip(labels, sim_data))
-    n_workers = max(1, min(len(pairs), workers or os.cpu_count() or 1))
-    if n_workers == 1:
-        results = [one(pair) for pair in pairs]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            results = list(pool.map(one, pairs))
+    plan = planned_checks(study)
+    n_workers = max(1, workers or os.cpu_count() or 1)
+    # Every piece draws from its own seeded stream (CheckContext.rng), so the
+    # results are the same whichever thread runs it and in whatever order.
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        human_replicates = (
+            pool.submit(human_draws, study.models, human_data, ctx, alpha=test_alpha, correction=study.correction)
+            if study.models and ctx.replicates
+            else None
+        )
+        recovery_parts = [
+            pool.submit(_recovery_part, study, human_data, human_fits, human_replicates, label, data, ctx, test_alpha)
+            for label, data in zip(labels, sim_data)
+        ]
+        check_parts = [
+            [(info.name, pool.submit(info.function, human_data, data, section, ctx)) for info, section in plan]
+            for data in sim_data
+        ]
+        results = []
+        for data, recovery_part, checks in zip(sim_data, recovery_parts, check_parts):
+            sim_fits, recovery, uncertainty = recovery_part.result()
+            found: dict[str, list] = {}
+            for name, future in checks:
+                found.setdefault(name, []).append(future.result())
+            results.append(
+                SimulationResult(
+                    dataset=data,
+                    fits=sim_fits,
+                    recovery=recovery,
+                    recovery_uncertainty=uncertainty,
+                    distribution=found.get("distribution", [None])[0],
+                    heterogeneity=tuple(found.get("heterogeneity", [])),
+                    coherence=tuple(found.get("coherence", [])),
+                )
+            )
     return CheckResult(
         spec_name=study.name,
         spec_title=study.title,

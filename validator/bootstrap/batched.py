@@ -68,14 +68,22 @@ so 4 and 5 flag every replicate ``fit_model`` calls ``perfect_separation``.
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from functools import partial
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 from scipy import sparse, special, stats
 
 from validator.models.design import Design
 from validator.spec.model import SUPPORTED_COV_TYPES, cov_type_problem
+
+try:  # installed with scikit-learn, which pingouin requires
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - the fit is then only slower on a busy machine
+    threadpool_limits = None
 
 BATCHED_COV_TYPES: dict[str, tuple[str, ...]] = {
     "ols": ("nonrobust", "HC0", "HC1"),
@@ -90,6 +98,7 @@ _EXPLODED = 1e6  # an estimate this large means Newton is running off along a se
 _SATURATED = 1e-12  # as in validator.models.fit: a fitted probability this close to 1
 _SE_BLOWUP = 1e3  # as in validator.models.fit: a standard error this many times max(1, |b|)
 _COLLAPSE = 0.9  # merge repeated rows when that leaves at most this share of the rows
+_BLOCK = int(os.environ.get("BLK", 2**17))  # replicates x rows per block: arrays of 1 MiB
 
 
 @dataclass(frozen=True)
@@ -297,28 +306,36 @@ def _newton(
     return beta, converged
 
 
+def _start(
+    columns: _Columns, family: _Family, y: np.ndarray, levels: int, full: np.ndarray, max_iter: int, tol: float
+) -> np.ndarray:
+    """The estimate on the full data (weights ``full``), or zeros where it does not converge.
+
+    It is a few Newton steps from every replicate's estimate.
+    """
+    m = levels * columns.k
+    estimate, converged = _newton(
+        columns, family, y, full[None, :], levels, np.zeros(m), np.ones(1, dtype=bool), max_iter, tol
+    )
+    return estimate[0] if converged[0] else np.zeros(m)
+
+
 def _discrete(
     columns: _Columns,
+    family: _Family,
     y: np.ndarray,
-    n_levels: int,
-    family_name: str,
+    levels: int,
     weights: np.ndarray,
-    full: np.ndarray,
     cov_type: str,
-    start: np.ndarray | None,
+    start: np.ndarray,
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Logit, probit or multinomial logit on every replicate: estimates, standard errors, estimable.
+    """Logit, probit or multinomial logit (``levels`` non-reference levels) on every replicate.
 
-    ``full`` holds the weights of the full data, whose estimate seeds Newton
-    unless ``start`` is given.
+    Returns estimates, standard errors and whether each replicate is estimable.
     """
-    family = _FAMILIES[family_name]
-    levels = max(n_levels - 1, 1)
     m = levels * columns.k
-    if family_name == "mnlogit":
-        y = y.astype(np.int64)
     # Rows per outcome value (0/1, or level code) in each replicate.
     counts = weights @ (y[:, None] == np.arange(levels + 1)).astype(float)
     varies = (counts > 0).all(axis=1)
@@ -327,14 +344,7 @@ def _discrete(
     if not ok.any():
         nan = np.full((weights.shape[0], m), np.nan)
         return nan, nan.copy(), ok
-
-    if start is None:
-        # The full data's estimate is a few Newton steps from every replicate's.
-        estimate, converged = _newton(
-            columns, family, y, full[None, :], levels, np.zeros(m), np.ones(1, dtype=bool), max_iter, tol
-        )
-        start = estimate[0] if converged[0] else np.zeros(m)
-    beta, converged = _newton(columns, family, y, weights, levels, np.asarray(start, float), ok, max_iter, tol)
+    beta, converged = _newton(columns, family, y, weights, levels, start, ok, max_iter, tol)
 
     se = np.full_like(beta, np.nan)
     fitted = np.flatnonzero(converged)
@@ -411,6 +421,16 @@ def _collapse(
     return patterns[:, :-1], patterns[:, -1], merged, counts.astype(float)
 
 
+def _one_blas_thread() -> AbstractContextManager[Any]:
+    """Run BLAS on one thread for the duration of a fit.
+
+    The matrix products here are small (``k(k+1)/2`` columns); threaded BLAS
+    spends more on waking its threads than it saves, and on a busy machine it
+    made the whole fit several times slower.
+    """
+    return nullcontext() if threadpool_limits is None else threadpool_limits(limits=1, user_api="blas")
+
+
 def _terms(design: Design, family: str) -> tuple[str, ...]:
     if family != "mnlogit":
         return design.terms
@@ -468,13 +488,22 @@ def fit_batched(
 
     exog, endog, merged, full = _collapse(design.exog, np.asarray(design.endog, dtype=float), w)
     columns = _Columns(exog)
-    with np.errstate(all="ignore"):
+    levels = max(len(design.levels) - 1, 1)
+    # Replicates go through in blocks whose (replicates x rows) arrays stay
+    # in the processor's cache; one block of all B runs several times slower.
+    block = max(1, _BLOCK // (columns.n * levels))
+    with np.errstate(all="ignore"), _one_blas_thread():
         if family == "ols":
-            params, se, estimable = _ols(columns, endog, merged, cov_type)
+            fit_block = partial(_ols, columns, endog, cov_type=cov_type)
         else:
-            params, se, estimable = _discrete(
-                columns, endog, len(design.levels), family, merged, full, cov_type, start, max_iter, tol
+            kind = _FAMILIES[family]
+            y = endog.astype(np.int64) if family == "mnlogit" else endog
+            first = _start(columns, kind, y, levels, full, max_iter, tol) if start is None else np.asarray(start, float)
+            fit_block = partial(
+                _discrete, columns, kind, y, levels, cov_type=cov_type, start=first, max_iter=max_iter, tol=tol
             )
+        parts = [fit_block(weights=merged[i : i + block]) for i in range(0, len(merged), block)]
+        params, se, estimable = (np.concatenate(part) for part in zip(*parts))
         estimable &= np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1)
         statistic = params / se
         if family == "ols":
