@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import numpy as np
@@ -12,6 +13,7 @@ from statsmodels.discrete.discrete_model import Logit, MNLogit, Probit
 from statsmodels.regression.linear_model import OLS
 
 from validator.api import read_dataset
+from validator.bootstrap import batched
 from validator.bootstrap.batched import BATCHED_COV_TYPES, BatchedFit, fit_batched
 from validator.demo.generate import generate_human
 from validator.models.design import Design, build_design
@@ -93,7 +95,8 @@ def test_unit_weights_match_statsmodels_and_fit_model(family: str, cov_type: str
     design = _design(family, frame)
     fit = _no_warnings(lambda: fit_batched(design, family, np.ones((1, design.n_obs)), cov_type=cov_type))
     _assert_matches(fit, 0, _statsmodels(design, family, cov_type, np.ones(design.n_obs)))
-    reference = fit_model(ModelSpec("m", "M", family, FORMULAS[family], cov_type=cov_type), frame)  # type: ignore[arg-type]
+    model = ModelSpec("m", "M", family, FORMULAS[family], cov_type=cov_type)  # type: ignore[arg-type]
+    reference = fit_model(model, frame)
     assert fit.terms == tuple(c.term for c in reference.coefficients)
     np.testing.assert_allclose(fit.params[0], [c.estimate for c in reference.coefficients], rtol=RTOL, atol=1e-9)
 
@@ -249,3 +252,42 @@ def test_hunt2025_models_on_demo_data(hunt: tuple[Any, pd.DataFrame], model_id: 
     np.testing.assert_allclose(fit.std_errors[0], [c.std_error for c in reference.coefficients], rtol=RTOL)
     for b in range(5):
         _assert_matches(fit, b, _statsmodels(design, model.family, model.cov_type, weights[b]))
+
+
+def test_blocks_of_replicates_give_the_same_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _frame()
+    design = _design("logit", frame)
+    n = design.n_obs
+    weights = np.vstack(
+        [
+            np.random.default_rng(3).multinomial(n, np.full(n, 1 / n), size=7),
+            (frame["g"] != "b").to_numpy(dtype=float),  # singular
+            np.random.default_rng(4).multinomial(n, np.full(n, 1 / n), size=2),
+        ]
+    )
+    whole = fit_batched(design, "logit", weights)
+    monkeypatch.setattr(batched, "_BLOCK", 1)
+    monkeypatch.setattr(batched, "_MIN_BLOCK", 3)  # blocks of 3, 3, 3 and 1 replicates
+    blocked = fit_batched(design, "logit", weights)
+    assert whole.estimable.tolist() == blocked.estimable.tolist() == [True] * 7 + [False] + [True] * 2
+    for a, b in [(whole.params, blocked.params), (whole.std_errors, blocked.std_errors)]:
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+
+
+def test_fits_in_parallel_threads_agree_and_leave_blas_threads_as_they_were() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads() -> list[int]:
+        return [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+
+    design = _design("probit", _frame(copies=2))
+    n = design.n_obs
+    chunks = [np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=10) for seed in range(8)]
+    before = blas_threads()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda w: fit_batched(design, "probit", w, cov_type="HC0"), chunks))
+    assert blas_threads() == before
+    for weights, fit in zip(chunks, parallel):
+        serial = fit_batched(design, "probit", weights, cov_type="HC0")
+        np.testing.assert_array_equal(fit.params, serial.params)
+        np.testing.assert_array_equal(fit.std_errors, serial.std_errors)

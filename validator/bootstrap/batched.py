@@ -32,6 +32,8 @@ same design row and outcome are first merged into one row whose weight is
 their summed weight (:func:`_collapse`): every estimating equation above is a
 weighted sum over rows, so the fit is unchanged, and survey data with
 discrete answers often has a fraction as many distinct rows as rows.
+Replicates are fitted in blocks sized to stay in cache, with BLAS on one
+thread (:class:`_OneBlasThread`).
 
 Covariances: ``nonrobust`` is the inverse information (``sigma^2 (X'WX)^-1``
 for OLS); ``HC0`` is the sandwich ``H^-1 (sum_i w_i s_i s_i') H^-1`` with the
@@ -51,12 +53,14 @@ Estimability of a replicate. It is not estimable, with NaN estimates, when
    diagonal entry or an eigenvalue below ``1e-12`` times its largest;
 4. (discrete families) Newton stops without converging: no step below
    ``tol`` within ``max_iter`` iterations, an estimate above ``1e6`` in
-   absolute value or undefined, or an information matrix singular as in 3;
+   absolute value or undefined, or an information matrix that LU cannot
+   invert and that is singular as in 3;
 5. (discrete families) the converged fit shows a symptom of separation, the
    same symptoms on which :mod:`validator.models.fit` runs its exact linear
-   program: a standard error above ``1e3 * max(1, |estimate|)`` or undefined,
-   or a row with ``w_i > 0`` whose fitted probability of its own outcome is
-   within ``1e-12`` of 1.
+   program: a standard error above ``1e3 * max(1, |estimate|)`` or undefined
+   (which includes an information matrix singular as in 3), or a row with
+   ``w_i > 0`` whose fitted probability of its own outcome is within
+   ``1e-12`` of 1.
 
 The linear program is too slow to run per replicate, so every symptom counts
 as separation here. This is stricter than ``fit_model`` only for a fit that
@@ -68,8 +72,7 @@ so 4 and 5 flag every replicate ``fit_model`` calls ``perfect_separation``.
 
 from __future__ import annotations
 
-import os
-from contextlib import AbstractContextManager, nullcontext
+import threading
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, NamedTuple
@@ -81,9 +84,9 @@ from validator.models.design import Design
 from validator.spec.model import SUPPORTED_COV_TYPES, cov_type_problem
 
 try:  # installed with scikit-learn, which pingouin requires
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import ThreadpoolController
 except ImportError:  # pragma: no cover - the fit is then only slower on a busy machine
-    threadpool_limits = None
+    ThreadpoolController = None
 
 BATCHED_COV_TYPES: dict[str, tuple[str, ...]] = {
     "ols": ("nonrobust", "HC0", "HC1"),
@@ -98,7 +101,8 @@ _EXPLODED = 1e6  # an estimate this large means Newton is running off along a se
 _SATURATED = 1e-12  # as in validator.models.fit: a fitted probability this close to 1
 _SE_BLOWUP = 1e3  # as in validator.models.fit: a standard error this many times max(1, |b|)
 _COLLAPSE = 0.9  # merge repeated rows when that leaves at most this share of the rows
-_BLOCK = int(os.environ.get("BLK", 2**17))  # replicates x rows per block: arrays of 1 MiB
+_BLOCK = 2**17  # replicates x rows per block: arrays of 1 MiB
+_MIN_BLOCK = 16  # replicates per block at least
 
 
 @dataclass(frozen=True)
@@ -399,6 +403,23 @@ def _ols(
     return beta, se, ok
 
 
+def _pattern_codes(table: np.ndarray, limit: float) -> np.ndarray | None:
+    """Codes ``0..u-1`` of the distinct rows of ``table``, or None when there are more than ``limit``.
+
+    Built column by column (each column's value codes combined with the codes
+    so far, then renumbered), so a column with too many distinct values ends
+    the search after one sort; ``np.unique(axis=0)`` sorts whole rows, several
+    times slower.
+    """
+    codes = np.zeros(len(table), dtype=np.int64)
+    for column in table.T:
+        values, inverse = np.unique(column, return_inverse=True)
+        codes = np.unique(codes * len(values) + inverse, return_inverse=True)[1]
+        if codes.max(initial=0) + 1 > limit:
+            return None
+    return codes
+
+
 def _collapse(
     exog: np.ndarray, endog: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -410,25 +431,49 @@ def _collapse(
     merging costs a pass over the weights, a Newton fit a dozen.
     """
     n = len(endog)
-    patterns, inverse, counts = np.unique(
-        np.column_stack([exog, endog]), axis=0, return_inverse=True, return_counts=True
-    )
-    if len(patterns) > _COLLAPSE * n:
+    codes = _pattern_codes(np.column_stack([endog, exog]), _COLLAPSE * n)
+    if codes is None:
         return exog, endog, weights, np.ones(n)
+    first, counts = np.unique(codes, return_index=True, return_counts=True)[1:]
     # The 0/1 matrix that sums each pattern's rows, as a sparse product.
-    pattern_of = sparse.csr_array((np.ones(n), (inverse.ravel(), np.arange(n))), shape=(len(patterns), n))
+    pattern_of = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(len(first), n))
     merged = np.ascontiguousarray((pattern_of @ weights.T).T)
-    return patterns[:, :-1], patterns[:, -1], merged, counts.astype(float)
+    return exog[first], endog[first], merged, counts.astype(float)
 
 
-def _one_blas_thread() -> AbstractContextManager[Any]:
-    """Run BLAS on one thread for the duration of a fit.
+class _OneBlasThread:
+    """Context manager: BLAS on one thread while any fit runs, restored when the last one ends.
 
     The matrix products here are small (``k(k+1)/2`` columns); threaded BLAS
     spends more on waking its threads than it saves, and on a busy machine it
-    made the whole fit several times slower.
+    made the whole fit several times slower. BLAS's thread count is
+    process-wide and fits may run in several Python threads at once, so the
+    first fit to enter sets it and the last to leave restores it.
     """
-    return nullcontext() if threadpool_limits is None else threadpool_limits(limits=1, user_api="blas")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._controller: Any = None
+        self._limiter: Any = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._users == 0 and ThreadpoolController is not None:
+                if self._controller is None:  # finding the BLAS libraries takes milliseconds
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._limiter is not None:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 def _terms(design: Design, family: str) -> tuple[str, ...]:
@@ -489,10 +534,12 @@ def fit_batched(
     exog, endog, merged, full = _collapse(design.exog, np.asarray(design.endog, dtype=float), w)
     columns = _Columns(exog)
     levels = max(len(design.levels) - 1, 1)
-    # Replicates go through in blocks whose (replicates x rows) arrays stay
-    # in the processor's cache; one block of all B runs several times slower.
-    block = max(1, _BLOCK // (columns.n * levels))
-    with np.errstate(all="ignore"), _one_blas_thread():
+    # Replicates go through in blocks whose (replicates x rows) arrays stay in
+    # the processor's cache (B = 1000 in one block ran 1.5 times slower), but
+    # of at least _MIN_BLOCK replicates, since every block reads the design
+    # products once per Newton step.
+    block = max(_MIN_BLOCK, _BLOCK // (columns.n * levels))
+    with np.errstate(all="ignore"), _ONE_BLAS_THREAD:
         if family == "ols":
             fit_block = partial(_ols, columns, endog, cov_type=cov_type)
         else:
