@@ -578,10 +578,12 @@ def resolve_spec_path(name_or_path: str | Path) -> Path:
 def load_spec(name_or_path: str | Path = "hunt2025") -> StudySpec:
     """Load a spec by bundled name (``hunt2025``) or by path to a YAML file."""
     path = resolve_spec_path(name_or_path)
+    # A bundled spec is named, not located: an install path would make results differ between machines.
+    source = f"bundled:{path.stem}" if path == bundled_spec_path(path.stem) and str(name_or_path) == path.stem else str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise SpecError("the spec is not valid UTF-8 text", source=str(path)) from None
+        raise SpecError("the spec is not valid UTF-8 text", source=source) from None
     except OSError as exc:
-        raise SpecError(f"the spec cannot be read ({exc.strerror})", source=str(path)) from None
-    return parse_spec_text(text, source=str(path))
+        raise SpecError(f"the spec cannot be read ({exc.strerror})", source=source) from None
+    return parse_spec_text(text, source=source)
