@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from validator.checks.distribution import DistributionResult
     from validator.checks.heterogeneity import HeterogeneityResult
     from validator.checks.recovery import RecoveryUncertainty
+    from validator.gates.records import GateResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +64,8 @@ class SimulationResult:
     distribution: DistributionResult | None = None
     heterogeneity: tuple[HeterogeneityResult, ...] = ()
     coherence: tuple[CoherenceResult, ...] = ()
+    gates: tuple[GateResult, ...] = ()
+    fail_on: str = "error"
 
     @property
     def label(self) -> str:
@@ -70,13 +73,15 @@ class SimulationResult:
 
     @property
     def passed(self) -> bool:
-        """True when every error-severity gate passes (no gates declared: True)."""
-        return True
+        """True when every gate of a failing severity passes (errors; warnings too with fail_on 'warning')."""
+        failing = {"error"} if self.fail_on == "error" else {"error", "warning"}
+        return all(g.passed for g in self.gates if g.severity in failing)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "passed": self.passed,
+            "gates": [g.to_dict() for g in self.gates],
             "dataset": dataset_block(self.dataset),
             "models": [fit_block(f) for f in self.fits],
             "recovery": self.recovery_block(),
