@@ -22,6 +22,8 @@ from validator.spec.model import StudySpec
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from validator.gates.records import Gate
+
     import pandas as pd
 
     from validator.checks.context import CheckContext
@@ -67,9 +69,11 @@ def read_dataset(
 
 
 def _labels(sims: Sequence[DataSource]) -> list[str]:
+    from validator.provenance import display_path
+
     labels = []
     for i, sim in enumerate(sims):
-        labels.append(os.fspath(sim) if isinstance(sim, (str, os.PathLike)) else f"simulation_{i + 1}")
+        labels.append(display_path(sim) if isinstance(sim, (str, os.PathLike)) else f"simulation_{i + 1}")
     seen: dict[str, int] = {}
     unique = []
     for label in labels:
@@ -112,6 +116,8 @@ def check(
     bootstrap: int | None = None,
     exclude_human_rows: Iterable[int] = (),
     workers: int | None = None,
+    gates: str | os.PathLike[str] | Sequence[Gate] | None = None,
+    fail_on: str = "error",
 ) -> CheckResult:
     """Validate one or more simulated datasets against a human one under a study spec.
 
@@ -121,7 +127,9 @@ def check(
     replicates (0 switches intervals and noise floors off). Independent pieces
     (each check of each simulated dataset, the human bootstrap) run in parallel
     threads (``workers``, default: the number of CPUs); the results do not
-    depend on it. Returns a :class:`CheckResult` with
+    depend on it. ``gates`` is a gates YAML file or a list of gates that replaces
+    the spec's ``gates``; ``fail_on`` is ``error`` (warnings never fail) or
+    ``warning``. Returns a :class:`CheckResult` with
     ``.to_dict()``, ``.to_frame()`` and ``.passed``.
     """
     import pandas as pd
@@ -139,6 +147,16 @@ def check(
     sims: list[DataSource] = [sim] if isinstance(sim, (str, os.PathLike, pd.DataFrame)) else list(sim)
     if not sims:
         raise UsageError("give at least one simulated dataset")
+    if fail_on not in ("error", "warning"):
+        raise UsageError(f"fail_on must be 'error' or 'warning', got '{fail_on}'")
+    if gates is None:
+        declared: tuple[Gate, ...] = tuple(study.gates)
+    elif isinstance(gates, (str, os.PathLike)):
+        from validator.gates.load import load_gates_file
+
+        declared = load_gates_file(gates, study)
+    else:
+        declared = tuple(gates)
     ctx = CheckContext(seed=seed, replicates=replicates, level=study.uncertainty.level, equal_n_draws=study.uncertainty.equal_n_draws)
 
     human_label = "human" if isinstance(human, pd.DataFrame) else _labels([human])[0]
@@ -174,17 +192,23 @@ def check(
             found: dict[str, list] = {}
             for name, future in checks:
                 found.setdefault(name, []).append(future.result())
-            results.append(
-                SimulationResult(
-                    dataset=data,
-                    fits=sim_fits,
-                    recovery=recovery,
-                    recovery_uncertainty=uncertainty,
-                    distribution=found.get("distribution", [None])[0],
-                    heterogeneity=tuple(found.get("heterogeneity", [])),
-                    coherence=tuple(found.get("coherence", [])),
-                )
+            result = SimulationResult(
+                dataset=data,
+                fits=sim_fits,
+                recovery=recovery,
+                recovery_uncertainty=uncertainty,
+                distribution=found.get("distribution", [None])[0],
+                heterogeneity=tuple(found.get("heterogeneity", [])),
+                coherence=tuple(found.get("coherence", [])),
+                fail_on=fail_on,
             )
+            if declared:
+                from dataclasses import replace
+
+                from validator.gates.evaluate import evaluate_gates
+
+                result = replace(result, gates=evaluate_gates(declared, result.to_dict()))
+            results.append(result)
     return CheckResult(
         spec_name=study.name,
         spec_title=study.title,
@@ -202,4 +226,5 @@ def check(
         human=human_data,
         human_fits=human_fits,
         simulations=tuple(results),
+        gates_declared=len(declared),
     )

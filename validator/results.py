@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from validator._version import __version__
 from validator.io.ingest import Dataset
 from validator.models.types import ModelFit
+from validator.provenance import display_path
 from validator.recovery.records import RecoveryResult
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def dataset_block(dataset: Dataset) -> dict[str, Any]:
     """The JSON block describing one input file and what became of its rows."""
     return {
         "label": dataset.label,
-        "source": dataset.source,
+        "source": display_path(dataset.source),
         "format": dataset.format,
         "sha256": dataset.sha256,
         "n_rows_read": dataset.n_rows_read,
@@ -114,6 +115,7 @@ class CheckResult:
     human: Dataset
     human_fits: tuple[ModelFit, ...]
     simulations: tuple[SimulationResult, ...]
+    gates_declared: int = 0
     simval_version: str = field(default=__version__)
 
     @property
@@ -135,7 +137,7 @@ class CheckResult:
             "spec": {
                 "name": self.spec_name,
                 "title": self.spec_title,
-                "source": self.spec_source,
+                "source": self.spec_source if self.spec_source.startswith("bundled:") else display_path(self.spec_source),
                 "sha256": self.spec_sha256,
                 "alpha": self.alpha,
                 "correction": self.correction,

@@ -95,5 +95,7 @@ def percentile_interval(samples: np.ndarray, level: float) -> Interval:
     finite = samples[np.isfinite(samples)]
     if finite.size < MIN_VALID_REPLICATES:
         return Interval(None, None, level, int(finite.size), int(samples.size))
-    low, high = np.percentile(finite, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
+    # Counts (sign flips, TP, ...) keep whole-number bounds; continuous statistics interpolate.
+    method = "nearest" if np.all(finite == np.round(finite)) else "linear"
+    low, high = np.percentile(finite, [100 * (1 - level) / 2, 100 * (1 + level) / 2], method=method)
     return Interval(float(low), float(high), level, int(finite.size), int(samples.size))

@@ -30,24 +30,11 @@ from validator.io.ingest import Dataset
 from validator.models.design import Design, build_design
 from validator.models.fit import fit_model
 from validator.models.types import ModelFit
-from validator.recovery.records import RecoveryResult
+from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
 from validator.spec.model import CorrectionSpec, ModelSpec
 
 #: The recovery totals and rates that get intervals, in the order of the JSON block.
-RECOVERY_STATISTICS = (
-    "n_coefficients",
-    "n_reference_significant",
-    "n_sim_significant",
-    "tp",
-    "fp",
-    "fn",
-    "tn",
-    "sign_flips",
-    "fpr",
-    "fnr",
-    "f1_sign",
-    "f1_strict",
-)
+RECOVERY_STATISTICS = SUMMARY_KEYS
 
 
 @dataclass(frozen=True)

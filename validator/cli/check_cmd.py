@@ -3,24 +3,54 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 
 from validator.api import check
 from validator.cli.output import write_text
+from validator.errors import UsageError
 from validator.present.terminal import format_check, verdict_line
 
 
 def run(args: argparse.Namespace) -> int:
     human = args.human
     if human == "-" and "-" in args.sims:
-        from validator.errors import UsageError
-
         raise UsageError("only one dataset can come from standard input")
     result = check(
-        human, args.sims, spec=args.spec, seed=args.seed, strict=args.strict, alpha=args.alpha, bootstrap=args.bootstrap
+        human,
+        args.sims,
+        spec=args.spec,
+        seed=args.seed,
+        strict=args.strict,
+        alpha=args.alpha,
+        bootstrap=args.bootstrap,
+        gates=args.gates,
+        fail_on=args.fail_on,
     )
     if args.json:
-        write_text(args.json, result.to_json())
+        text = result.to_json()
+        if args.provenance:
+            from validator.jsonable import dumps
+            from validator.provenance import provenance
+
+            document = json.loads(text)
+            document["provenance"] = provenance([human, *args.sims])
+            text = dumps(document)
+        write_text(args.json, text)
+    if args.junit:
+        from validator.gates.junit import junit_xml
+
+        write_text(args.junit, junit_xml(result.simulations, fail_on=args.fail_on))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        from validator.gates.summary import markdown_summary
+
+        try:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(markdown_summary(result.simulations))
+        except OSError as exc:
+            raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY '{summary_path}': {exc.strerror}") from None
     if args.json != "-":
         if args.quiet:
             print("\n".join(verdict_line(sim) for sim in result.simulations))

@@ -73,6 +73,19 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside")
     p.add_argument("--quiet", action="store_true", help="print only the verdict line per simulated dataset")
+    p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates)")
+    p.add_argument(
+        "--fail-on",
+        choices=["error", "warning"],
+        default="error",
+        help="which failed gates make the exit code 1 (default: error; warning: warnings too)",
+    )
+    p.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per gate per simulated dataset)")
+    p.add_argument(
+        "--provenance",
+        action="store_true",
+        help="add a provenance block to the JSON (absolute paths, timestamp, command line, versions)",
+    )
     p.add_argument("--no-coefficients", action="store_true", help="leave out the per-coefficient table")
     p.set_defaults(handler="validator.cli.check_cmd:run")
 
@@ -113,6 +126,34 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:
     init.set_defaults(handler="validator.cli.spec_cmd:run_init")
 
 
+def _add_gates(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "gates",
+        help="list gateable metric paths, or suggest thresholds from human data",
+        description="Gates are thresholds on metric paths of the results; see README 'Gating simulated data in CI'.",
+    )
+    gsub = p.add_subparsers(dest="gates_command", metavar="COMMAND", parser_class=_Parser)
+    gsub.required = True
+    ls = gsub.add_parser("list", help="every gateable metric path with its meaning")
+    ls.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
+    ls.set_defaults(handler="validator.cli.gates_cmd:run_list")
+    sg = gsub.add_parser(
+        "suggest",
+        help="propose thresholds that a fresh human sample of the same size passes with 95%% probability",
+        description="Resample the human data into pairs of independent samples, run every metric on each pair, "
+        "and propose thresholds that 95%% of the pairs pass jointly.",
+    )
+    sg.add_argument("human", help="the human data file")
+    sg.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
+    sg.add_argument("--out", "-o", metavar="PATH", help="write the gates YAML here (default: standard output)")
+    sg.add_argument("--draws", type=int, default=200, help="resampled pairs (default: 200)")
+    sg.add_argument("--sim-n", type=int, default=None, help="size of the simulated datasets to expect (default: the human n)")
+    sg.add_argument("--level", type=float, default=0.95, help="joint pass probability for a fresh human sample (default: 0.95)")
+    sg.add_argument("--seed", type=int, default=0)
+    sg.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    sg.set_defaults(handler="validator.cli.gates_cmd:run_suggest")
+
+
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
@@ -141,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub)
     _add_recovery(sub)
     _add_spec(sub)
+    _add_gates(sub)
     _add_demo(sub)
     return parser
 

@@ -245,12 +245,40 @@ def coherence_lines(sim: SimulationResult) -> list[str]:
 
 
 def verdict_line(sim: SimulationResult) -> str:
+    """One line per simulated dataset: PASS or FAIL by its gates, and the headline numbers."""
     s = sim.recovery.summary
-    status = "PASS" if sim.passed else "FAIL"
-    return (
-        f"{status} {sim.label}: F1(Sign) {fmt_number(s.f1_sign)}, FPR {fmt_number(s.fpr)}, "
-        f"FNR {fmt_number(s.fnr)}, sign flips {s.sign_flips}, {s.n_coefficients} coefficients compared"
+    headline = (
+        f"F1(Sign) {fmt_number(s.f1_sign)}, FPR {fmt_number(s.fpr)}, FNR {fmt_number(s.fnr)}, "
+        f"sign flips {s.sign_flips}, {s.n_coefficients} coefficients compared"
     )
+    if not sim.gates:
+        return f"DONE {sim.label}: no gates declared; {headline}"
+    failed = [g for g in sim.gates if not g.passed]
+    warnings = [g for g in failed if g.severity == "warning"]
+    errors = [g for g in failed if g.severity == "error"]
+    status = "PASS" if sim.passed else "FAIL"
+    counts = f"{len(sim.gates) - len(failed)} of {len(sim.gates)} gates passed"
+    if errors:
+        counts += f", {len(errors)} failed"
+    if warnings:
+        counts += f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
+    return f"{status} {sim.label}: {counts}; {headline}"
+
+
+def gate_lines(sim: SimulationResult) -> list[str]:
+    """A table of the gates of one simulated dataset, failing ones first."""
+    if not sim.gates:
+        return []
+    ordered = sorted(sim.gates, key=lambda g: (g.passed, g.severity != "error"))
+    rows = [
+        [
+            "pass" if g.passed else ("FAIL" if g.severity == "error" else "warn"),
+            g.gate.name,
+            g.message,
+        ]
+        for g in ordered
+    ]
+    return ["", "Gates", tabulate(rows, headers=["", "gate", "result"], tablefmt="simple", disable_numparse=True)]
 
 
 def construct_columns(sim: SimulationResult) -> list[str]:
@@ -298,6 +326,7 @@ def format_check(result: CheckResult, *, coefficients: bool = True) -> str:
         out.extend(distribution_tables(sim))
         out.extend(heterogeneity_lines(sim))
         out.extend(coherence_lines(sim))
+        out.extend(gate_lines(sim))
     if len(result.simulations) > 1:
         out.append("")
         out.append("=" * 78)

@@ -79,6 +79,7 @@ TOP_LEVEL_KEYS = (
     "heterogeneity",
     "coherence",
     "uncertainty",
+    "gates",
 )
 DISTRIBUTIONS_KEYS = ("variables", "mean_over", "breakdowns", "min_group_size")
 DISTRIBUTION_VARIABLE_KEYS = ("name", "bins", "categories")
@@ -427,6 +428,11 @@ def _uncertainty(r: _Reader, raw: Any) -> UncertaintySpec:
     )
 
 
+def read_yaml(text: str) -> Any:
+    """Parse YAML as data only: a SafeLoader with YAML 1.2 booleans (``on``, ``yes`` stay text)."""
+    return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
     """Validate a spec already loaded from YAML (a mapping) into a :class:`StudySpec`."""
     r = _Reader(source)
@@ -526,7 +532,7 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
             )
         )
 
-    return StudySpec(
+    spec = StudySpec(
         name=name,
         title=r.text(top.get("title"), "title", optional=True) or name,
         description=r.text(top.get("description"), "description", optional=True) or "",
@@ -543,12 +549,19 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         uncertainty=_uncertainty(r, top.get("uncertainty")),
         sha256=sha256,
     )
+    if top.get("gates") is not None:
+        from dataclasses import replace
+
+        from validator.gates.load import parse_gates
+
+        spec = replace(spec, gates=parse_gates(top["gates"], spec, source=source))
+    return spec
 
 
 def parse_spec_text(text: str, *, source: str) -> StudySpec:
     """Parse YAML text (a ``yaml.SafeLoader``, never a loader that builds objects) into a validated spec."""
     try:
-        document = yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader subclass
+        document = read_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

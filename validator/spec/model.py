@@ -7,7 +7,7 @@ everything downstream reads them and never the raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, get_args
+from typing import Any, Literal, Mapping, get_args
 
 ColumnType = Literal["numeric", "categorical", "boolean", "text"]
 Family = Literal["logit", "probit", "ols", "mnlogit"]
@@ -138,6 +138,7 @@ class StudySpec:
     heterogeneity: tuple[HeterogeneitySpec, ...] = ()
     coherence: tuple[CoherenceSpec, ...] = ()
     uncertainty: UncertaintySpec = field(default_factory=lambda: UncertaintySpec())
+    gates: tuple[Any, ...] = ()
     sha256: str = ""
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
