@@ -105,8 +105,9 @@ def find_path(spec: StudySpec, path: str) -> GatePath | None:
 def nearest_paths(spec: StudySpec, path: str, limit: int = 5) -> list[str]:
     """The valid paths closest to ``path`` (for an "unknown path" message)."""
     patterns = [entry.pattern for entry in gate_paths(spec)]
-    close = difflib.get_close_matches(path, patterns, n=limit, cutoff=0.5)
-    if close:
-        return close
+    extending = [p for p in patterns if p.startswith(path)]
+    close = [p for p in difflib.get_close_matches(path, patterns, n=limit, cutoff=0.5) if p not in extending]
+    if extending or close:
+        return (extending + close)[:limit]
     head = path.split(".")[0]
     return [p for p in patterns if p.startswith(head + ".")][:limit] or patterns[:limit]
