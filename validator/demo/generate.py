@@ -185,7 +185,7 @@ FINETUNED_POPULATIONS: dict[str, Population] = {
             abort_both=3.2,
             abort_v2=0.6,
             attack_0=-0.1,
-            attack_ev=4.5,
+            attack_ev=5.3,
             attack_pre=0.2,
         ),
     ),

@@ -69,6 +69,8 @@ class Dataset:
     column_sources: tuple[tuple[str, str], ...]
     absent_optional: tuple[str, ...]
     extra_columns: tuple[str, ...]
+    # Additive: the file's leading '#' comment lines (text formats), e.g. a "SYNTHETIC" notice for the report.
+    comments: tuple[str, ...] = ()
 
     @property
     def n_used(self) -> int:
@@ -327,4 +329,5 @@ def ingest(
         column_sources=tuple(sources),
         absent_optional=tuple(absent),
         extra_columns=tuple(extras),
+        comments=tuple(table.comments),
     )

@@ -80,6 +80,7 @@ TOP_LEVEL_KEYS = (
     "coherence",
     "uncertainty",
     "gates",
+    "simulation",
 )
 DISTRIBUTIONS_KEYS = ("variables", "mean_over", "breakdowns", "min_group_size")
 DISTRIBUTION_VARIABLE_KEYS = ("name", "bins", "categories")
@@ -555,6 +556,12 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         from validator.gates.load import parse_gates
 
         spec = replace(spec, gates=parse_gates(top["gates"], spec, source=source))
+    if top.get("simulation") is not None:
+        from dataclasses import replace
+
+        from validator.simulate.section import parse_simulation
+
+        spec = replace(spec, simulation=parse_simulation(top["simulation"], spec, source=source))
     return spec
 
 

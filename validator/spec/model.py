@@ -7,7 +7,10 @@ everything downstream reads them and never the raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, get_args
+from typing import TYPE_CHECKING, Any, Literal, Mapping, get_args
+
+if TYPE_CHECKING:
+    from validator.simulate.model import SimulationSpec
 
 ColumnType = Literal["numeric", "categorical", "boolean", "text"]
 Family = Literal["logit", "probit", "ols", "mnlogit"]
@@ -139,6 +142,7 @@ class StudySpec:
     coherence: tuple[CoherenceSpec, ...] = ()
     uncertainty: UncertaintySpec = field(default_factory=lambda: UncertaintySpec())
     gates: tuple[Any, ...] = ()
+    simulation: SimulationSpec | None = None
     sha256: str = ""
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 

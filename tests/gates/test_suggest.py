@@ -1,0 +1,51 @@
+"""Suggested gates are calibrated: a fresh human sample passes them, the unfinetuned-like run does not."""
+
+from __future__ import annotations
+
+import pytest
+
+import validator
+from validator.api import read_dataset
+from validator.demo.generate import generate_human
+from validator.gates.suggest import suggest_gates, suggestion_yaml
+from validator.spec.load import load_spec
+
+SPEC = load_spec("hunt2025")
+
+
+@pytest.fixture(scope="module")
+def suggestion(demo_paths):  # type: ignore[no-untyped-def]
+    human = read_dataset(demo_paths["human"], SPEC)
+    return suggest_gates(SPEC, human, draws=100, seed=1)
+
+
+def test_suggested_gates_cover_every_construct_and_are_jointly_calibrated(suggestion):
+    paths = [g.path for g in suggestion.gates]
+    assert "recovery.f1_sign" in paths and "coherence.value_action_gap.difference" in paths
+    assert "distribution.mean_js.overall" in paths and "heterogeneity.belief_structures.ratio_at_equal_n" in paths
+    assert suggestion.joint_pass >= 0.95
+    assert all(g.severity == "error" for g in suggestion.gates)
+
+
+def test_a_fresh_human_sample_passes_in_at_least_90_of_100_draws_and_the_unfinetuned_run_fails(demo_paths, suggestion):
+    fresh = [generate_human(seed=seed) for seed in range(1000, 1100)]
+    result = validator.check(demo_paths["human"], fresh, bootstrap=0, gates=list(suggestion.gates))
+    passed = sum(sim.passed for sim in result.simulations)
+    assert passed >= 90, [g.message for sim in result.simulations if not sim.passed for g in sim.gates if not g.passed][:10]
+    demo = validator.check(
+        demo_paths["human"], [demo_paths["unfinetuned"], demo_paths["finetuned_random"], demo_paths["finetuned_balanced"]], bootstrap=0, gates=list(suggestion.gates)
+    )
+    unfinetuned, *finetuned = demo.simulations
+    assert not unfinetuned.passed
+    for sim in finetuned:
+        coherence = [g for g in sim.gates if g.gate.path.startswith("coherence.")]
+        assert coherence and all(g.passed for g in coherence), sim.label
+
+
+def test_the_yaml_is_a_loadable_gates_file(suggestion, tmp_path):
+    from validator.gates.load import load_gates_file
+
+    path = tmp_path / "gates.yaml"
+    path.write_text(suggestion_yaml(suggestion, "hunt2025", "human.csv"))
+    loaded = load_gates_file(path, SPEC)
+    assert [(g.path, g.comparison, g.threshold) for g in loaded] == [(g.path, g.comparison, g.threshold) for g in suggestion.gates]
