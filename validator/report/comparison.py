@@ -1,0 +1,93 @@
+"""The comparison report across simulated runs: the leaderboard and the per-subgroup JS heatmaps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from validator.provenance import display_path
+from validator.report import markdown as mdx
+from validator.report.escape import md, md_code
+from validator.report.recovery_section import TABLE2_HEADERS, table2_cells
+from validator.report.verdict import gate_status
+from validator.results import CheckResult, SimulationResult
+
+
+def _constructs(sim: SimulationResult) -> list[str]:
+    """Mean JS [interval], unique structures at equal n (sim vs human), value-action gap % (sim vs human)."""
+    d = sim.distribution
+    mean_js = mdx.metric(d.mean_js.overall.js) if d is not None and d.mean_js is not None else "-"
+    unique = "-"
+    if sim.heterogeneity:
+        h = sim.heterogeneity[0]
+        sim_count = h.sim_at_human_n.mean if h.sim_at_human_n else float(h.sim.unique)
+        human_count = h.human_at_sim_n.mean if h.human_at_sim_n else float(h.human.unique)
+        unique = f"{sim_count:.0f} vs {human_count:.0f} (n = {h.equal_n})"
+    gap = "-"
+    if sim.coherence:
+        c = sim.coherence[0]
+        gap = f"{mdx.metric(c.sim.gap, 1, 100)} vs {mdx.metric(c.human.gap, 1, 100)}"
+    return [mean_js, unique, gap]
+
+
+def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
+    """One row per run: the reference study's Table 2 columns, strict F1, mean JS, unique structures, gap."""
+    gated = any(sim.gates for sim in result.simulations)
+    rows = []
+    for name, sim in zip(names, result.simulations):
+        row = [f"{md(display_path(sim.label))}"]
+        if gated:
+            row.append(f"**{gate_status(sim)}**")
+        row += table2_cells(sim.recovery.summary)
+        row += _constructs(sim)
+        rows.append(row)
+    headers = ["simulated run", *(["verdict"] if gated else []), *TABLE2_HEADERS, "mean JS", "unique structures (sim vs human)", "value-action gap % (sim vs human)"]
+    first = result.simulations[0]
+    notes = []
+    if first.heterogeneity:
+        notes.append(f"unique structures: {md(first.heterogeneity[0].name)}, at the smaller of the two n")
+    if first.coherence:
+        notes.append(f"gap: {md(first.coherence[0].name)}")
+    if first.distribution is not None and first.distribution.mean_js is not None:
+        notes.append("mean JS over " + ", ".join(md(v) for v in first.distribution.mean_js.variables) + " with its bootstrap interval")
+    caption = (
+        f"Leaderboard, one row per simulated run, in the layout of the reference study's Table 2 (alpha = {result.alpha:g}; "
+        "sign flips enter none of FPR, FNR and F1(Sign)) with strict F1 and the other constructs beside it"
+        + ("; " + "; ".join(notes) if notes else "")
+        + "."
+    )
+    return "\n\n".join(
+        [
+            mdx.section(1, "Leaderboard", "sec-leaderboard"),
+            f"Human data: {md(display_path(result.human.label))} ({result.human.n_used} rows used). Spec {md(result.spec_name)}.",
+            mdx.table(headers, rows, caption=caption, label="tbl-leaderboard"),
+        ]
+    )
+
+
+def alignment_section(stems: Sequence[tuple[str, str]]) -> str:
+    parts = [mdx.section(1, "Alignment by subgroup", "sec-comparison-alignment")]
+    if not stems:
+        parts.append("The spec declares no mean JS distance by subgroup.")
+        return "\n\n".join(parts)
+    for index, (by, stem) in enumerate(stems):
+        parts.append(
+            mdx.figure(
+                stem,
+                f"Mean JS distance by {md(by)}, one row per simulated run: darker is further from the human data; "
+                "cross-hatched cells are within the human noise floor.",
+                f"fig-runs-js-{index + 1}",
+            )
+        )
+    return "\n\n".join(parts)
+
+
+def runs_section(result: CheckResult, names: Sequence[str]) -> str:
+    rows = [[md(display_path(sim.label)), md_code(f"{name}/report.html"), md_code(f"{name}/report.pdf")] for name, sim in zip(names, result.simulations)]
+    return "\n\n".join(
+        [
+            mdx.section(1, "Reports per run", "sec-runs"),
+            "Each run has a full report (verdict, data, heterogeneity, alignment, coherence, coefficient recovery, methods) "
+            "in a folder beside this one:",
+            mdx.table(["simulated run", "HTML", "PDF"], rows),
+        ]
+    )
