@@ -28,14 +28,7 @@ def bootstrap_weights(n: int, replicates: int, rng: np.random.Generator) -> Iter
     Definition: each replicate draws n row indices uniformly with replacement;
     a row's weight is the number of times it was drawn.
     """
-    step = chunk_size(n, replicates)
-    done = 0
-    while done < replicates:
-        b = min(step, replicates - done)
-        drawn = rng.integers(0, n, size=(b, n))
-        drawn += np.arange(b)[:, None] * n
-        yield np.bincount(drawn.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
-        done += b
+    return resample_weights(n, n, replicates, rng)
 
 
 def resample_weights(n_rows: int, size: int, draws: int, rng: np.random.Generator) -> Iterator[np.ndarray]:

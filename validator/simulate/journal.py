@@ -1,7 +1,7 @@
 """The JSONL journal: every response as it arrives, so that nothing is lost and a rerun resumes.
 
 One JSON object per line, appended, flushed and fsynced before the runner
-moves on. Record types:
+acts on it (records that arrive while an fsync runs share the next one). Record types:
 
 * ``run``: one per invocation (time, simval version, model, temperature,
   server URL without credentials, spec and persona file digests). A rerun must
@@ -21,8 +21,10 @@ appending.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +128,10 @@ class Journal:
         self.path = path
         self.state = state
         self._handle = path.open("ab")
+        # One writer thread keeps the records in order; fsync runs there, off the event loop.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simval-journal")
+        self._pending: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Future[None] | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Journal:
@@ -147,12 +153,45 @@ class Journal:
         self.append({"type": "run", **run})
 
     def append(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default) + "\n"
-        self._handle.write(line.encode("utf-8"))
+        """Write one record and make it durable (flush and fsync) before returning."""
+        self._write_durably([_line(record)])
+
+    async def append_async(self, record: Mapping[str, Any]) -> None:
+        """Like :meth:`append`, without blocking the event loop: returns once the record is durable.
+
+        Records appended while an fsync is under way are written together and
+        share the next fsync (group commit), in the order they were appended;
+        none is acknowledged before it is on disk.
+        """
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._pending.append((_line(record), done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush_pending())
+        await done
+
+    async def _flush_pending(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await loop.run_in_executor(self._executor, self._write_durably, [line for line, _ in batch])
+            except BaseException as exc:  # the waiting workers must hear of a failed write
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+                raise
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    def _write_durably(self, lines: list[bytes]) -> None:
+        self._handle.write(b"".join(lines))
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
     def close(self) -> None:
+        self._executor.shutdown(wait=True)
         if not self._handle.closed:
             self._handle.close()
 
@@ -199,6 +238,10 @@ def _cut_torn_tail(path: Path) -> None:
                 return
             position = start
         handle.truncate(0)
+
+
+def _line(record: Mapping[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default) + "\n").encode("utf-8")
 
 
 def _default(value: object) -> object:

@@ -49,7 +49,8 @@ class Progress:
         self.every = every
         self.clock = clock
         self.started = clock()
-        self._last_draw = -1e9
+        # A plain line waits a full interval: a rate over the first second says little.
+        self._last_draw = -1e9 if mode == "bar" else self.started
 
     def update(self, *, finished: int = 0, failed: int = 0, retries: int = 0) -> None:
         self.done += finished

@@ -175,7 +175,7 @@ class _Runner:
                 if isinstance(outcome, _Stopped):
                     return
                 if isinstance(outcome, _Failure):
-                    self._finish(participant, digest, "failed", values, outcome.reason, None)
+                    await self._finish(participant, digest, "failed", values, outcome.reason, None)
                     return
                 record: dict[str, Any] = {
                     "type": "response",
@@ -195,24 +195,24 @@ class _Runner:
                     reason = str(exc)
                     if outcome.finish_reason == "length":
                         reason += " (the reply was cut off at max_tokens)"
-                    self.journal.append({**record, "status": "unparseable", "error": reason})
+                    await self.journal.append_async({**record, "status": "unparseable", "error": reason})
                     self.counts.unparseable += 1
                     unparseable += 1
                     if unparseable >= self.settings.policy.parse_attempts:
                         why = f"turn {turn + 1}: {reason} (after {unparseable} attempts)"
-                        self._finish(participant, digest, "failed", values, why, record["raw"])
+                        await self._finish(participant, digest, "failed", values, why, record["raw"])
                         return
                     self.counts.retries["unparseable"] += 1
                     self.progress.update(retries=1)
                     continue
-                self.journal.append({**record, "status": "ok", "values": parsed})
+                await self.journal.append_async({**record, "status": "ok", "values": parsed})
                 replies.append(outcome.text or "")
                 values.update(parsed)
                 unparseable = 0
                 break
-        self._finish(participant, digest, "ok", values, None, None)
+        await self._finish(participant, digest, "ok", values, None, None)
 
-    def _finish(self, participant: Participant, digest: str, status: str, values: dict[str, Any], error: str | None, raw: str | None) -> None:
+    async def _finish(self, participant: Participant, digest: str, status: str, values: dict[str, Any], error: str | None, raw: str | None) -> None:
         record: dict[str, Any] = {
             "type": "participant",
             "participant": participant.id,
@@ -225,7 +225,7 @@ class _Runner:
             record["error"] = self.redactor.scrub(error)
         if raw is not None:
             record["raw"] = raw
-        self.journal.append(record)
+        await self.journal.append_async(record)
         if status == "ok":
             self.counts.ok += 1
             self.progress.update(finished=1)
@@ -276,7 +276,7 @@ class _Runner:
                 if status == 400 and self.token_param == "max_tokens" and "max_completion_tokens" in message:
                     # Newer OpenAI models take max_completion_tokens instead; switch once, for everyone.
                     self.token_param = "max_completion_tokens"
-                    self._journal_error(participant, digest, turn, attempt, tag, status, message, started)
+                    await self._journal_error(participant, digest, turn, attempt, tag, status, message, started)
                     continue
                 retry_after = parse_retry_after(dict(exc.response.headers)) if exc.response is not None else None
                 cause = "rate_limit" if status == 429 else f"http_{status}"
@@ -296,7 +296,7 @@ class _Runner:
                 if choice is not None:
                     return _Reply(choice.message.content if choice.message else None, usage, choice.finish_reason)
                 message, cause = "the response has no choices", "bad_response"
-            self._journal_error(participant, digest, turn, attempt, tag, status, message, started, usage)
+            await self._journal_error(participant, digest, turn, attempt, tag, status, message, started, usage)
             if status is not None and not is_retryable_status(status):
                 hint = _refusal_hint(status)
                 self.fatal = ServerRefused(f"the server refused the request with HTTP {status}: {message}{hint}")
@@ -312,7 +312,7 @@ class _Runner:
                 self.pause_until = max(self.pause_until, time.monotonic() + min(retry_after, self.settings.policy.max_retry_after))
             await asyncio.sleep(delay)
 
-    def _journal_error(
+    async def _journal_error(
         self,
         participant: Participant,
         digest: str,
@@ -324,7 +324,7 @@ class _Runner:
         started: float,
         usage: dict[str, int] | None = None,
     ) -> None:
-        self.journal.append(
+        await self.journal.append_async(
             {
                 "type": "response",
                 "participant": participant.id,

@@ -1,0 +1,282 @@
+"""Write the validation reports of one ``simval check``: per run and, with several runs, a comparison.
+
+For each simulated dataset, ``DIR/<run>/`` receives ``report.qmd`` (static
+Quarto Markdown: every number and table written in, no code cells),
+``figures/`` (SVG and PNG), ``results.json`` (the results of that run in the
+layout of docs/results-json.md), ``report.css`` and the rendered
+``report.html`` and ``report.pdf``. With several simulated datasets,
+``DIR/comparison/`` gets the same for the comparison report. The sources are
+all written before anything is rendered, so a renderer that fails loses nothing.
+
+The builder reads result records; it computes no statistic.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import shlex
+import shutil
+import string
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from validator.errors import UsageError
+from validator.report import comparison as comparison_sections
+from validator.report import figures
+from validator.report.constructs import RunFigures, alignment_section, coherence_section, heterogeneity_section
+from validator.report.data_section import data_section
+from validator.report.escape import safe_name, yaml_md
+from validator.report.methods import Provenance, methods_section, reproducibility_section
+from validator.report.recovery_section import recovery_section
+from validator.report.render import FORMATS, Preference, RenderError, Renderer, RenderFailure, failure_message, find_renderer, render_document
+from validator.report.verdict import gate_status, verdict_section
+from validator.results import CheckResult, SimulationResult
+from validator.spec.bundled import bundled_dir
+from validator.spec.model import StudySpec
+
+COMPARISON = "comparison"
+#: Packages whose versions the reproducibility section lists (besides simval and Python).
+PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "formulaic", "matplotlib", "tabulate", "PyYAML", "pypandoc-binary", "typst")
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """One written report: its folder, source and the rendered files (None where not requested or failed)."""
+
+    name: str
+    directory: Path
+    qmd: Path
+    html: Path | None
+    pdf: Path | None
+
+
+@dataclass(frozen=True)
+class ReportSet:
+    """Every report of one check: one per simulated run, and the comparison when there are several runs."""
+
+    runs: tuple[ReportOutput, ...]
+    comparison: ReportOutput | None
+    renderer: str
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"html,pdf"`` -> ``("html", "pdf")``: known formats, each once, in the given order."""
+    items = [part.strip().lower() for part in (text.split(",") if isinstance(text, str) else text)]
+    items = [item for item in items if item]
+    if not items:
+        raise UsageError("--format needs at least one of: html, pdf")
+    unknown = [item for item in items if item not in FORMATS]
+    if unknown:
+        raise UsageError(f"--format: unknown report format '{unknown[0]}'; choose from html, pdf (e.g. --format html,pdf)")
+    return tuple(dict.fromkeys(items))
+
+
+def run_names(sims: Sequence[SimulationResult]) -> list[str]:
+    """A distinct, safe folder name per simulated run (its file stem), never ``comparison``."""
+    names: list[str] = []
+    taken = {COMPARISON}
+    for index, sim in enumerate(sims):
+        base = safe_name(sim.label, fallback=f"run_{index + 1}")
+        name, suffix = base, 2
+        while name.lower() in taken:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _timestamp() -> tuple[str, int]:
+    """The report's time: SOURCE_DATE_EPOCH when set (reproducible builds), else now; as text and UNIX seconds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = (
+        _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch.isdigit() else _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    )
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC"), int(moment.timestamp())
+
+
+def _command(command: Sequence[str] | None) -> str:
+    argv = list(sys.argv) if command is None else list(command)
+    if argv and Path(argv[0]).name in ("simval", "__main__.py", "simval.exe"):
+        argv = ["simval", *argv[1:]]
+    return shlex.join(argv)
+
+
+def _packages() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _spec_for(result: CheckResult) -> StudySpec | None:
+    """The spec the check ran with, when it can be found again unchanged (same SHA-256)."""
+    from validator.errors import SimvalError
+    from validator.spec.load import load_spec
+
+    source = result.spec_source
+    target = source.removeprefix("bundled:") if source.startswith("bundled:") else source
+    try:
+        spec = load_spec(target)
+    except (SimvalError, OSError):
+        return None
+    return spec if spec.sha256 == result.spec_sha256 else None
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    text = (bundled_dir("reports") / template).read_text(encoding="utf-8")
+    return string.Template(text).substitute(values)
+
+
+def _prepare(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    figure_dir = folder / "figures"
+    figure_dir.mkdir(exist_ok=True)
+    for old in figure_dir.glob("*"):
+        if old.is_file() and old.suffix in (".svg", ".png"):
+            old.unlink()
+    shutil.copyfile(bundled_dir("reports") / "report.css", folder / "report.css")
+    return figure_dir
+
+
+def _run_figures(result: CheckResult, sim: SimulationResult, figure_dir: Path) -> RunFigures:
+    histograms = figures.distribution_histograms(sim.distribution, figure_dir) if sim.distribution is not None else None
+    structures = figures.structure_counts(sim.heterogeneity, figure_dir)
+    heatmaps = figures.js_heatmaps(sim.distribution, figure_dir) if sim.distribution is not None else []
+    forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, figure_dir, result.alpha) if sim.recovery.coefficients else []
+    return RunFigures(
+        distributions=histograms.stem if histograms else None,
+        structures=structures.stem if structures else None,
+        js=tuple((by, f.stem) for by, f in heatmaps),
+        forest=tuple(f.stem for f in forest),
+    )
+
+
+def _run_document(result: CheckResult, sim: SimulationResult, folder: Path, spec: StudySpec | None, provenance: Provenance) -> Path:
+    figure_dir = _prepare(folder)
+    single = replace(result, simulations=(sim,))
+    (folder / "results.json").write_text(single.to_json(), encoding="utf-8", newline="\n")
+    drawn = _run_figures(result, sim, figure_dir)
+    status = gate_status(sim)
+    from validator.provenance import display_path
+
+    values = {
+        "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
+        "subtitle": yaml_md(f"{'PASS' if status == 'PASS' else 'FAIL' if status == 'FAIL' else 'No gates'} · spec {result.spec_name}: {result.spec_title}"),
+        "date": yaml_md(provenance.timestamp),
+        "version": result.simval_version,
+        "verdict": verdict_section(result, sim),
+        "data": data_section(result, sim),
+        "heterogeneity": heterogeneity_section(sim, drawn),
+        "alignment": alignment_section(sim, drawn),
+        "coherence": coherence_section(sim),
+        "recovery": recovery_section(result, sim, drawn),
+        "methods": methods_section(result, sim, spec),
+        "reproducibility": reproducibility_section(result, provenance, ["report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css"]),
+    }
+    qmd = folder / "report.qmd"
+    qmd.write_text(_fill("report.qmd", values), encoding="utf-8", newline="\n")
+    return qmd
+
+
+def _comparison_document(result: CheckResult, names: Sequence[str], folder: Path, provenance: Provenance) -> Path:
+    figure_dir = _prepare(folder)
+    (folder / "results.json").write_text(result.to_json(), encoding="utf-8", newline="\n")
+    heatmaps = figures.comparison_heatmaps(result.simulations, figure_dir)
+    values = {
+        "title": yaml_md(f"Comparison of {len(result.simulations)} simulated runs"),
+        "subtitle": yaml_md(f"spec {result.spec_name}: {result.spec_title}"),
+        "date": yaml_md(provenance.timestamp),
+        "version": result.simval_version,
+        "leaderboard": comparison_sections.leaderboard_section(result, names),
+        "alignment": comparison_sections.alignment_section([(by, f.stem) for by, f in heatmaps]),
+        "runs": comparison_sections.runs_section(result, names),
+        "reproducibility": reproducibility_section(result, provenance, ["report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css"]),
+    }
+    qmd = folder / "report.qmd"
+    qmd.write_text(_fill("comparison.qmd", values), encoding="utf-8", newline="\n")
+    return qmd
+
+
+def build_reports(
+    result: CheckResult,
+    directory: str | os.PathLike[str],
+    *,
+    formats: str | Sequence[str] = FORMATS,
+    spec: StudySpec | None = None,
+    command: Sequence[str] | None = None,
+    renderer: Preference = "auto",
+) -> ReportSet:
+    """Write and render the reports of ``result`` under ``directory``.
+
+    One folder per simulated run (named after its file), and ``comparison/``
+    with several runs. ``formats`` is any of ``html`` and ``pdf``;
+    ``renderer`` is ``auto`` (Quarto when found, else built-in), ``quarto`` or
+    ``builtin``. ``spec`` adds the models' row subsets to the methods (by
+    default the spec is loaded again from ``result.spec_source`` when its hash
+    matches). Raises :class:`RenderError` after writing every source when a
+    renderer fails.
+    """
+    wanted = parse_formats(formats)
+    root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"--report: '{root}' exists and is not a folder")
+    chosen: Renderer = find_renderer(renderer)
+    text_time, epoch = _timestamp()
+    provenance = Provenance(
+        command=_command(command),
+        timestamp=text_time,
+        python=sys.version.split()[0],
+        platform=platform.platform(),
+        packages=_packages(),
+        renderer=chosen.description,
+    )
+    spec = spec if spec is not None else _spec_for(result)
+    names = run_names(result.simulations)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--report: cannot create the folder '{root}' ({exc.strerror})") from None
+
+    documents: list[tuple[str, Path]] = []
+    # Rendering (Pandoc and Typst, mostly outside Python) of one document overlaps drawing the next one's figures.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        jobs: list[tuple[str, Path, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []
+        for name, sim in zip(names, result.simulations):
+            qmd = _run_document(result, sim, root / name, spec, provenance)
+            jobs.append((name, qmd, pool.submit(render_document, qmd, wanted, chosen, timestamp=epoch)))
+            documents.append((name, qmd))
+        comparison_qmd = None
+        if len(result.simulations) > 1:
+            comparison_qmd = _comparison_document(result, names, root / COMPARISON, provenance)
+            jobs.append((COMPARISON, comparison_qmd, pool.submit(render_document, comparison_qmd, wanted, chosen, timestamp=epoch)))
+        outputs: dict[str, dict[str, Path]] = {}
+        failures: list[tuple[Path, RenderFailure]] = []
+        for name, qmd, job in jobs:
+            done, failed = job.result()
+            outputs[name] = done
+            failures.extend((qmd, failure) for failure in failed)
+
+    def output(name: str, qmd: Path) -> ReportOutput:
+        return ReportOutput(name, qmd.parent, qmd, outputs[name].get("html"), outputs[name].get("pdf"))
+
+    report_set = ReportSet(
+        runs=tuple(output(name, qmd) for name, qmd in documents),
+        comparison=output(COMPARISON, comparison_qmd) if comparison_qmd is not None else None,
+        renderer=chosen.description,
+    )
+    if failures:
+        raise RenderError(failure_message(root, failures, chosen))
+    return report_set
+
+
+__all__ = ["COMPARISON", "ReportOutput", "ReportSet", "RenderError", "build_reports", "parse_formats", "run_names"]
