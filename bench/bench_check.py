@@ -1,6 +1,8 @@
 """Benchmark ``simval check`` against the floor of importing pandas and statsmodels.
 
-Targets (issue "simval check, end to end"):
+Targets (issue "simval check, end to end"), for the point estimates of every
+check (``--bootstrap 0``; intervals and noise floors are benchmarked in
+bench_uncertainty.py):
   * paper scale (929 human rows, one simulated run): within 1.3 x the floor
     ``python -c "import pandas, statsmodels.api"`` measured in the same run;
   * a 100,000-row simulated file: under 3 seconds.
@@ -50,8 +52,8 @@ def main() -> int:
         generate_simulated("finetuned_random", human_big, seed=11).to_csv(big, index=False)
         simval = simval_command()
         floor = wall([sys.executable, "-c", "import pandas, statsmodels.api"], args.repeat)
-        paper = wall([*simval, "check", str(paths["human"]), str(paths["finetuned_random"])], args.repeat)
-        large = wall([*simval, "check", str(paths["human"]), str(big), "--no-coefficients"], max(3, args.repeat // 2))
+        paper = wall([*simval, "check", str(paths["human"]), str(paths["finetuned_random"]), "--bootstrap", "0"], args.repeat)
+        large = wall([*simval, "check", str(paths["human"]), str(big), "--no-coefficients", "--bootstrap", "0"], max(3, args.repeat // 2))
         helptime = wall([*simval, "--help"], args.repeat)
 
     rows = [

@@ -94,6 +94,29 @@ def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec,
     return adjusted
 
 
+def _used_rows(design: Design, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
+    """The design restricted to the rows some replicate of the chunk uses, and their weights.
+
+    ``used`` marks the frame's rows with a non-zero weight in some replicate (None: all rows).
+    A row with weight zero in every replicate contributes nothing to any fit; dropping it
+    makes subsamples of a large dataset (equal-n comparisons) cheap.
+    """
+    if used is None or design.rows is None:
+        return design, weights[:, design.rows] if design.rows is not None else weights
+    keep = used[design.rows]
+    rows = design.rows[keep]
+    from dataclasses import replace
+
+    reduced = replace(
+        design,
+        exog=design.exog[keep],
+        endog=design.endog[keep],
+        groups=None if design.groups is None else design.groups[keep],
+        rows=rows,
+    )
+    return reduced, weights[:, rows]
+
+
 def coefficient_draws(
     models: Sequence[ModelSpec],
     dataset: Dataset,
@@ -114,13 +137,16 @@ def coefficient_draws(
     keys: list[tuple[str, str]] | None = None
     for weights in weight_chunks:
         b = weights.shape[0]
+        used = weights.any(axis=0)
+        sparse_chunk = used if used.mean() < 0.5 else None
         estimates, p_values, valid, chunk_keys, spans = [], [], [], [], []
         start = 0
         for model, design in designs:
             if design is None:
                 continue
             try:
-                batched = fit_batched(design, model.family, weights[:, design.rows], cov_type=model.cov_type)
+                used_design, used_weights = _used_rows(design, weights, sparse_chunk)
+                batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type)
                 est, p, ok, terms = batched.params, batched.p_values, batched.estimable, batched.terms
             except NotImplementedError:
                 est, p, ok, terms = _expanded_fits(model, frame, weights, alpha)

@@ -17,6 +17,11 @@ def run(args: argparse.Namespace) -> int:
     human = args.human
     if human == "-" and "-" in args.sims:
         raise UsageError("only one dataset can come from standard input")
+    excluded: tuple[int, ...] = ()
+    if getattr(args, "exclude_rows", None):
+        from validator.finetune.manifest import manifest_rows_for
+
+        excluded = manifest_rows_for(args.exclude_rows, human)
     result = check(
         human,
         args.sims,
@@ -27,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         gates=args.gates,
         fail_on=args.fail_on,
+        exclude_human_rows=excluded,
     )
     if args.json:
         text = result.to_json()

@@ -87,6 +87,12 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         help="add a provenance block to the JSON (absolute paths, timestamp, command line, versions)",
     )
     p.add_argument("--no-coefficients", action="store_true", help="leave out the per-coefficient table")
+    p.add_argument(
+        "--exclude-rows",
+        metavar="MANIFEST",
+        default=None,
+        help="set aside the human rows listed in a 'simval finetune prepare' manifest (the training rows)",
+    )
     p.set_defaults(handler="validator.cli.check_cmd:run")
 
 
@@ -169,6 +175,87 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.demo_cmd:run")
 
 
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="simulate the study's participants with an OpenAI-compatible chat model",
+        description="Ask a chat model to answer as each persona of a human data file, using the spec's "
+        "simulation section; every response is journaled next to the output and a rerun resumes. "
+        "The API key is read from OPENAI_API_KEY (or --api-key-env NAME), never from the command line.",
+        epilog="exit codes: 0 every participant answered or recorded as failed, 1 stopped early "
+        "(the budget ran out; rerun to resume), 2 usage, input or server refusal, 3 internal error",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--spec", default="hunt2025", help="bundled spec name or path to a YAML spec with a simulation section (default: hunt2025)")
+    p.add_argument("--personas", metavar="PATH", help="the human data file whose rows give the personas (and, per_row, the cells)")
+    p.add_argument("--out", metavar="PATH", help="where to write the simulated dataset (CSV)")
+    p.add_argument("--model", "-m", help="the chat model name, e.g. gpt-4.1 or what your server serves")
+    p.add_argument("--base-url", metavar="URL", default=None, help="an OpenAI-compatible server (vLLM, llama.cpp, Ollama, Azure); default: OpenAI or OPENAI_BASE_URL")
+    p.add_argument("--api-key-env", metavar="NAME", default=None, help="read the API key from this environment variable (default: OPENAI_API_KEY)")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0, as in the reference study)")
+    p.add_argument("--max-tokens", type=int, default=None, metavar="N", help="longest reply per turn (default: the spec's, else 512)")
+    p.add_argument("--n", type=int, default=None, metavar="N", help="simulate only the first N participants of the assignment")
+    p.add_argument("--assignment", choices=["per_row", "per_cell"], default=None, help="per_row: one participant per persona row in its own cell; per_cell: --per-cell N in every cell (default: the spec's)")
+    p.add_argument("--per-cell", type=int, default=None, metavar="N", help="participants per cell with --assignment per_cell")
+    p.add_argument("--seed", type=int, default=0, help="seed of the persona draw for per_cell assignment (default: 0)")
+    p.add_argument("--concurrency", "-j", type=int, default=8, metavar="N", help="requests in flight at once (default: 8)")
+    p.add_argument("--max-requests", type=int, default=None, metavar="N", help="stop cleanly after N requests in this run (retries count)")
+    p.add_argument("--max-cost", type=float, default=None, metavar="USD", help="stop cleanly before this run could spend more than USD (needs --price-in and --price-out)")
+    p.add_argument("--price-in", type=float, default=None, metavar="USD", help="the model's price per million prompt tokens")
+    p.add_argument("--price-out", type=float, default=None, metavar="USD", help="the model's price per million completion tokens")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds to wait for one reply before retrying (default: 120)")
+    p.add_argument("--max-attempts", type=int, default=6, metavar="N", help="tries per request on rate limits, server errors and timeouts (default: 6)")
+    p.add_argument("--parse-attempts", type=int, default=3, metavar="N", help="tries per turn when the reply cannot be parsed (default: 3)")
+    p.add_argument("--backoff", type=float, default=1.0, metavar="S", help="base of the exponential backoff in seconds (default: 1)")
+    p.add_argument("--journal", metavar="PATH", default=None, help="the JSONL journal (default: OUT.journal.jsonl)")
+    p.add_argument("--retry-failed", action="store_true", help="ask again the participants the journal records as failed")
+    p.add_argument("--dry-run", action="store_true", help="print the prompts of the first participants and the number of requests; send nothing")
+    p.add_argument("--show", type=int, default=2, metavar="N", help="participants whose prompts --dry-run prints (default: 2)")
+    p.add_argument("--progress", choices=["auto", "bar", "lines", "none"], default="auto", help="progress display (default: a bar on a terminal, lines otherwise)")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(handler="validator.cli.simulate_cmd:run")
+
+
+def _add_finetune(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("finetune", help="build finetuning data from human rows, or submit a finetuning job", description="Finetuning data for the reference study's sampling strategies.")
+    ftsub = p.add_subparsers(dest="finetune_command", metavar="COMMAND", parser_class=_Parser)
+    ftsub.required = True
+    prep = ftsub.add_parser(
+        "prepare",
+        help="write chat-format JSONL training data and a manifest of the human rows used",
+        description="Sample human rows (random, or balanced round-robin over --balance-by) from the first "
+        "--cells treatment cells, --fraction of each cell, and write them as chat conversations with the "
+        "spec's simulation prompts. The manifest lets 'simval check --exclude-rows' keep them out of the test.",
+    )
+    prep.add_argument("human", help="the human data file")
+    prep.add_argument("--out", "-o", required=True, metavar="PATH", help="the training file (JSONL)")
+    prep.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
+    prep.add_argument("--strategy", choices=["random", "balanced"], default="random", help="random: a simple random sample per cell; balanced: round-robin over --balance-by (default: random)")
+    prep.add_argument("--cells", type=int, default=8, metavar="K", help="use the first K treatment cells in the spec's order: 1, 4 or 8 in the paper (default: 8)")
+    prep.add_argument("--fraction", type=float, default=0.25, help="share of each included cell's rows to draw (default: 0.25)")
+    prep.add_argument("--drop", action="append", default=[], metavar="WHAT", help="leave demographics (the persona), or a drop group of the spec (hunt2025: beliefs, decision), out of the examples; repeatable")
+    prep.add_argument("--balance-by", default=None, metavar="COLUMN", help="the column balanced sampling takes turns over (default: the spec's, ethnicity)")
+    prep.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    prep.add_argument("--manifest", metavar="PATH", default=None, help="where to write the manifest (default: OUT with .manifest.json)")
+    prep.add_argument("--force", action="store_true", help="overwrite existing files")
+    prep.set_defaults(handler="validator.cli.finetune_cmd:run_prepare")
+    sub_ = ftsub.add_parser(
+        "submit",
+        help="upload a training file and start a finetuning job; prints the job id",
+        description="Upload the JSONL file (purpose fine-tune) and create a finetuning job through the openai "
+        "client. The API key is read from OPENAI_API_KEY (or --api-key-env NAME).",
+    )
+    sub_.add_argument("training", help="the training file written by 'simval finetune prepare'")
+    sub_.add_argument("--model", "-m", required=True, help="the base model to finetune")
+    sub_.add_argument("--base-url", metavar="URL", default=None, help="an OpenAI-compatible server (default: OpenAI or OPENAI_BASE_URL)")
+    sub_.add_argument("--api-key-env", metavar="NAME", default=None, help="read the API key from this environment variable (default: OPENAI_API_KEY)")
+    sub_.add_argument("--validation", metavar="PATH", default=None, help="a validation file to upload with it")
+    sub_.add_argument("--suffix", default=None, help="a suffix for the finetuned model's name")
+    sub_.add_argument("--epochs", type=int, default=None, metavar="N", help="number of training epochs (default: the service's)")
+    sub_.add_argument("--seed", type=int, default=None, help="the job's seed")
+    sub_.set_defaults(handler="validator.cli.finetune_cmd:run_submit")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="simval",
@@ -184,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spec(sub)
     _add_gates(sub)
     _add_demo(sub)
+    _add_simulate(sub)
+    _add_finetune(sub)
     return parser
 
 

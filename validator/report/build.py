@@ -33,7 +33,8 @@ from validator.report.data_section import data_section
 from validator.report.escape import safe_name, yaml_md
 from validator.report.methods import Provenance, methods_section, reproducibility_section
 from validator.report.recovery_section import recovery_section
-from validator.report.render import FORMATS, Preference, RenderError, Renderer, RenderFailure, failure_message, find_renderer, render_document
+from validator.provenance import display_path
+from validator.report.render import FORMATS, Preference, RenderError, Renderer, RenderFailure, RenderJob, failure_message, find_renderer
 from validator.report.verdict import gate_status, verdict_section
 from validator.results import CheckResult, SimulationResult
 from validator.spec.bundled import bundled_dir
@@ -137,6 +138,9 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return string.Template(text).substitute(values)
 
 
+OUTPUT_FILES = ("report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css")
+
+
 def _prepare(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     figure_dir = folder / "figures"
@@ -148,63 +152,72 @@ def _prepare(folder: Path) -> Path:
     return figure_dir
 
 
-def _run_figures(result: CheckResult, sim: SimulationResult, figure_dir: Path) -> RunFigures:
-    histograms = figures.distribution_histograms(sim.distribution, figure_dir) if sim.distribution is not None else None
-    structures = figures.structure_counts(sim.heterogeneity, figure_dir)
-    heatmaps = figures.js_heatmaps(sim.distribution, figure_dir) if sim.distribution is not None else []
-    forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, figure_dir, result.alpha) if sim.recovery.coefficients else []
-    return RunFigures(
-        distributions=histograms.stem if histograms else None,
-        structures=structures.stem if structures else None,
-        js=tuple((by, f.stem) for by, f in heatmaps),
-        forest=tuple(f.stem for f in forest),
+def _run_figures(result: CheckResult, sim: SimulationResult) -> tuple[RunFigures, list[figures.Drawn]]:
+    d = sim.distribution
+    histograms = figures.distribution_histograms(d) if d is not None else None
+    structures = figures.structure_counts(sim.heterogeneity)
+    heatmaps = figures.js_heatmaps(d) if d is not None else []
+    forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha) if sim.recovery.coefficients else []
+    drawn = [f for f in (histograms, structures) if f is not None] + [f for _, f in heatmaps] + forest
+    stems = RunFigures(
+        distributions=(histograms.stem, histograms.width_percent) if histograms else None,
+        structures=(structures.stem, structures.width_percent) if structures else None,
+        js=tuple((by, f.stem, f.width_percent) for by, f in heatmaps),
+        forest=tuple((f.stem, f.width_percent) for f in forest),
     )
+    return stems, drawn
 
 
-def _run_document(result: CheckResult, sim: SimulationResult, folder: Path, spec: StudySpec | None, provenance: Provenance) -> Path:
-    figure_dir = _prepare(folder)
+@dataclass
+class _Document:
+    name: str
+    qmd: Path
+    drawn: list[figures.Drawn]
+
+
+def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder: Path, spec: StudySpec | None, provenance: Provenance) -> _Document:
+    _prepare(folder)
     single = replace(result, simulations=(sim,))
     (folder / "results.json").write_text(single.to_json(), encoding="utf-8", newline="\n")
-    drawn = _run_figures(result, sim, figure_dir)
+    stems, drawn = _run_figures(result, sim)
     status = gate_status(sim)
-    from validator.provenance import display_path
-
+    verdict = {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "No gates")
     values = {
         "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
-        "subtitle": yaml_md(f"{'PASS' if status == 'PASS' else 'FAIL' if status == 'FAIL' else 'No gates'} · spec {result.spec_name}: {result.spec_title}"),
+        "subtitle": yaml_md(f"{verdict} · spec {result.spec_name}: {result.spec_title}"),
         "date": yaml_md(provenance.timestamp),
         "version": result.simval_version,
         "verdict": verdict_section(result, sim),
         "data": data_section(result, sim),
-        "heterogeneity": heterogeneity_section(sim, drawn),
-        "alignment": alignment_section(sim, drawn),
+        "heterogeneity": heterogeneity_section(sim, stems),
+        "alignment": alignment_section(sim, stems),
         "coherence": coherence_section(sim),
-        "recovery": recovery_section(result, sim, drawn),
+        "recovery": recovery_section(result, sim, stems),
         "methods": methods_section(result, sim, spec),
-        "reproducibility": reproducibility_section(result, provenance, ["report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css"]),
+        "reproducibility": reproducibility_section(result, provenance, OUTPUT_FILES),
     }
     qmd = folder / "report.qmd"
     qmd.write_text(_fill("report.qmd", values), encoding="utf-8", newline="\n")
-    return qmd
+    return _Document(name, qmd, drawn)
 
 
-def _comparison_document(result: CheckResult, names: Sequence[str], folder: Path, provenance: Provenance) -> Path:
-    figure_dir = _prepare(folder)
+def _comparison_document(result: CheckResult, names: Sequence[str], folder: Path, provenance: Provenance) -> _Document:
+    _prepare(folder)
     (folder / "results.json").write_text(result.to_json(), encoding="utf-8", newline="\n")
-    heatmaps = figures.comparison_heatmaps(result.simulations, figure_dir)
+    heatmaps = figures.comparison_heatmaps(result.simulations)
     values = {
         "title": yaml_md(f"Comparison of {len(result.simulations)} simulated runs"),
         "subtitle": yaml_md(f"spec {result.spec_name}: {result.spec_title}"),
         "date": yaml_md(provenance.timestamp),
         "version": result.simval_version,
         "leaderboard": comparison_sections.leaderboard_section(result, names),
-        "alignment": comparison_sections.alignment_section([(by, f.stem) for by, f in heatmaps]),
+        "alignment": comparison_sections.alignment_section([(by, f.stem, f.width_percent) for by, f in heatmaps]),
         "runs": comparison_sections.runs_section(result, names),
-        "reproducibility": reproducibility_section(result, provenance, ["report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css"]),
+        "reproducibility": reproducibility_section(result, provenance, OUTPUT_FILES),
     }
     qmd = folder / "report.qmd"
     qmd.write_text(_fill("comparison.qmd", values), encoding="utf-8", newline="\n")
-    return qmd
+    return _Document(COMPARISON, qmd, [f for _, f in heatmaps])
 
 
 def build_reports(
@@ -247,31 +260,42 @@ def build_reports(
     except OSError as exc:
         raise UsageError(f"--report: cannot create the folder '{root}' ({exc.strerror})") from None
 
-    documents: list[tuple[str, Path]] = []
-    # Rendering (Pandoc and Typst, mostly outside Python) of one document overlaps drawing the next one's figures.
+    documents: list[_Document] = []
+    outputs: dict[str, dict[str, Path]] = {}
+    failures: list[tuple[Path, RenderFailure]] = []
+    # Per document: figures drawn, SVGs saved, then Pandoc starts on the HTML and the Typst source while the
+    # PNGs are written; the PDF is compiled in a worker thread while the next document is drawn.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        jobs: list[tuple[str, Path, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []
-        for name, sim in zip(names, result.simulations):
-            qmd = _run_document(result, sim, root / name, spec, provenance)
-            jobs.append((name, qmd, pool.submit(render_document, qmd, wanted, chosen, timestamp=epoch)))
-            documents.append((name, qmd))
-        comparison_qmd = None
+        finishing: list[tuple[_Document, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []
+        plan: list[tuple[str, SimulationResult | None]] = list(zip(names, result.simulations))
         if len(result.simulations) > 1:
-            comparison_qmd = _comparison_document(result, names, root / COMPARISON, provenance)
-            jobs.append((COMPARISON, comparison_qmd, pool.submit(render_document, comparison_qmd, wanted, chosen, timestamp=epoch)))
-        outputs: dict[str, dict[str, Path]] = {}
-        failures: list[tuple[Path, RenderFailure]] = []
-        for name, qmd, job in jobs:
-            done, failed = job.result()
-            outputs[name] = done
-            failures.extend((qmd, failure) for failure in failed)
+            plan.append((COMPARISON, None))
+        for name, sim in plan:
+            folder = root / name
+            document = (
+                _run_document(result, sim, name, folder, spec, provenance) if sim is not None else _comparison_document(result, names, folder, provenance)
+            )
+            documents.append(document)
+            figure_dir = folder / "figures"
+            job = RenderJob(document.qmd, wanted, chosen, timestamp=epoch)
+            if "html" in wanted or chosen.route == "quarto":
+                figures.save(document.drawn, figure_dir, "svg")
+            job.start()
+            if "pdf" in wanted or chosen.route == "quarto":
+                figures.save(document.drawn, figure_dir, "png")
+            finishing.append((document, pool.submit(job.finish)))
+        for document, job_future in finishing:
+            done, failed = job_future.result()
+            outputs[document.name] = done
+            failures.extend((document.qmd, failure) for failure in failed)
 
-    def output(name: str, qmd: Path) -> ReportOutput:
-        return ReportOutput(name, qmd.parent, qmd, outputs[name].get("html"), outputs[name].get("pdf"))
+    def output(document: _Document) -> ReportOutput:
+        done = outputs.get(document.name, {})
+        return ReportOutput(document.name, document.qmd.parent, document.qmd, done.get("html"), done.get("pdf"))
 
     report_set = ReportSet(
-        runs=tuple(output(name, qmd) for name, qmd in documents),
-        comparison=output(COMPARISON, comparison_qmd) if comparison_qmd is not None else None,
+        runs=tuple(output(d) for d in documents if d.name != COMPARISON),
+        comparison=next((output(d) for d in documents if d.name == COMPARISON), None),
         renderer=chosen.description,
     )
     if failures:

@@ -64,18 +64,20 @@ def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
     )
 
 
-def alignment_section(stems: Sequence[tuple[str, str]]) -> str:
+def alignment_section(stems: Sequence[tuple[str, str, str]]) -> str:
+    """The per-subgroup heatmaps, one row per run: (breakdown, figure stem, printed width) each."""
     parts = [mdx.section(1, "Alignment by subgroup", "sec-comparison-alignment")]
     if not stems:
         parts.append("The spec declares no mean JS distance by subgroup.")
         return "\n\n".join(parts)
-    for index, (by, stem) in enumerate(stems):
+    for index, (by, stem, width) in enumerate(stems):
         parts.append(
             mdx.figure(
                 stem,
                 f"Mean JS distance by {md(by)}, one row per simulated run: darker is further from the human data; "
                 "cross-hatched cells are within the human noise floor.",
                 f"fig-runs-js-{index + 1}",
+                width,
             )
         )
     return "\n\n".join(parts)

@@ -12,12 +12,15 @@ from validator.results import SimulationResult
 
 @dataclass(frozen=True)
 class RunFigures:
-    """Stems (``figures/<stem>``) of the figures drawn for one run; None or empty where there is nothing to draw."""
+    """The figures drawn for one run as (stem, width) pairs: ``figures/<stem>`` printed at ``width`` of the text.
 
-    distributions: str | None = None
-    structures: str | None = None
-    js: tuple[tuple[str, str], ...] = ()
-    forest: tuple[str, ...] = field(default_factory=tuple)
+    None or empty where there is nothing to draw; ``js`` pairs each breakdown with its heatmap.
+    """
+
+    distributions: tuple[str, str] | None = None
+    structures: tuple[str, str] | None = None
+    js: tuple[tuple[str, str, str], ...] = ()
+    forest: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
 def _floor_cells(metric: object) -> tuple[str, str, str]:
@@ -39,7 +42,8 @@ def heterogeneity_section(sim: SimulationResult, figures: RunFigures) -> str:
             "How the answers spread, human vs simulation, for every variable of the spec's distribution check "
             "(share of rows per bin or category; the title gives the Jensen-Shannon distance and its noise floor)."
         )
-        parts.append(mdx.figure(figures.distributions, "Distributions, human (solid) vs simulation (hatched).", "fig-distributions"))
+        stem, width = figures.distributions
+        parts.append(mdx.figure(stem, "Distributions, human (solid) vs simulation (hatched).", "fig-distributions", width))
     if not sim.heterogeneity:
         parts.append("The spec declares no heterogeneity check.")
         return "\n\n".join(parts)
@@ -72,7 +76,8 @@ def heterogeneity_section(sim: SimulationResult, figures: RunFigures) -> str:
         lines.append(text)
     parts.append("\n\n".join(lines))
     if figures.structures:
-        parts.append(mdx.figure(figures.structures, "Unique structures, human (solid) vs simulation (hatched), and at equal n.", "fig-structures"))
+        stem, width = figures.structures
+        parts.append(mdx.figure(stem, "Unique structures, human (solid) vs simulation (hatched), and at equal n.", "fig-structures", width))
     parts.append(
         "Unique counts and entropies carry no bootstrap interval on purpose: resampling with replacement can only lose "
         "structures, so its percentiles would sit below the estimate. Their uncertainty at equal n is the subsampling range."
@@ -164,17 +169,19 @@ def alignment_section(sim: SimulationResult, figures: RunFigures) -> str:
         "sizes would show. At or below the floor's 95th percentile, the difference is within sampling noise."
     )
     parts.append(_overall_table(d))
-    stems = dict(figures.js)
+    stems = {by: (stem, width) for by, stem, width in figures.js}
     breakdowns = [b.by for b in d.variables[0].by] if d.variables else []
     for index, by in enumerate(breakdowns):
         parts.append(mdx.section(2, f"By {md(by)}", f"sec-alignment-{index + 1}"))
         if by in stems:
+            stem, width = stems[by]
             parts.append(
                 mdx.figure(
-                    stems[by],
+                    stem,
                     f"JS distance by {md(by)}: darker is further from the human data; cross-hatched cells are within the human noise floor; "
                     "'low n' marks groups too small to aggregate.",
                     f"fig-js-{index + 1}",
+                    width,
                 )
             )
         parts.append(_breakdown_table(d, by, index + 1))

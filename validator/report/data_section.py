@@ -48,7 +48,8 @@ def _files_table(datasets: Sequence[tuple[str, Dataset]]) -> str:
 
 
 def _hashes(datasets: Sequence[tuple[str, Dataset]]) -> str:
-    return mdx.bullets([f"{role} {md(display_path(d.source))}: SHA-256 {md_code(d.sha256)}" for role, d in datasets])
+    rows = [[role, md(display_path(d.source)), md_code(d.sha256)] for role, d in datasets]
+    return mdx.table(["data", "file", "SHA-256 of the file's bytes"], rows, caption="File hashes: the same hash means the same data.", label="tbl-hashes")
 
 
 def _synthetic_notice(datasets: Sequence[tuple[str, Dataset]]) -> str:

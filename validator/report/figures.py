@@ -1,7 +1,8 @@
 """The report's figures, drawn with matplotlib from result records (no statistic is computed here).
 
-Each figure is saved twice from one drawing: SVG for the HTML report and PNG
-for the PDF. Figures are readable in greyscale: the human data is drawn in
+Each figure is drawn once and saved twice (:func:`save`): SVG for the HTML
+report and PNG for the PDF, so the HTML can be rendered while the PNGs are
+still being written. Figures are readable in greyscale: the human data is drawn in
 solid dark grey or black, the simulation white with hatching or as open
 markers, and every value a reader needs is also printed as a number. Output is
 deterministic: a fixed SVG hash salt and no dates in the metadata, so two runs
@@ -40,7 +41,8 @@ HUMAN = {"facecolor": "0.25", "edgecolor": "black", "linewidth": 0.6}
 SIM = {"facecolor": "white", "edgecolor": "black", "hatch": "////", "linewidth": 0.6}
 
 _STYLE: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Bitstream Vera Sans", "Arial", "Helvetica", "sans-serif"],
     "font.size": 8,
     "axes.titlesize": 8.5,
     "axes.labelsize": 8,
@@ -52,36 +54,57 @@ _STYLE: dict[str, Any] = {
     "axes.linewidth": 0.6,
     "hatch.linewidth": 0.5,
     "svg.hashsalt": "simval-report",
-    "svg.fonttype": "path",
+    # Text stays text in the SVG (searchable, small, fast to write), with a sans-serif fallback chain.
+    "svg.fonttype": "none",
     "figure.dpi": 100,
     "path.simplify": True,
 }
 
 
+#: Approximate width of one character of 7 pt DejaVu Sans, in inches, to size margins without a layout engine.
+CHAR_W = 0.062
+
+
 @dataclass(frozen=True)
-class FigureFile:
-    """A drawn figure: its stem (``figures/<stem>.svg`` and ``.png``) and the files written."""
+class Drawn:
+    """A drawn figure waiting to be saved as ``figures/<stem>.svg`` (HTML) and ``.png`` (PDF)."""
 
     stem: str
-    paths: tuple[Path, ...]
+    figure: Figure
+
+    @property
+    def width_percent(self) -> str:
+        """The figure's share of the text width, so it prints at its drawn size (fonts stay the same size)."""
+        return f"{min(100, round(100 * float(self.figure.get_figwidth()) / WIDTH))}%"
 
 
-def _save(fig: Figure, directory: Path, stem: str) -> FigureFile:
+def save(drawn: Sequence[Drawn], directory: Path, fmt: str) -> list[Path]:
+    """Write every figure in ``fmt`` (``svg`` or ``png``) to ``directory``; deterministic bytes for the same input."""
     paths = []
-    for fmt in FORMATS:
-        path = directory / f"{stem}.{fmt}"
-        if fmt == "svg":
-            fig.savefig(path, format="svg", metadata={"Date": None})
-        else:
-            fig.savefig(path, format="png", dpi=PNG_DPI, metadata={"Software": None})
-        paths.append(path)
-    return FigureFile(stem, tuple(paths))
+    with _style():
+        for item in drawn:
+            path = directory / f"{item.stem}.{fmt}"
+            if fmt == "svg":
+                item.figure.savefig(path, format="svg", metadata={"Date": None})
+            elif fmt == "png":
+                item.figure.savefig(path, format="png", dpi=PNG_DPI, metadata={"Software": None})
+            else:
+                raise ValueError(f"unknown figure format {fmt!r}")
+            paths.append(path)
+    return paths
 
 
 def _new_figure(width: float, height: float) -> Figure:
+    # No layout engine: margins are set in inches below, which is several times faster than constrained layout.
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    return Figure(figsize=(width, height))
+
+
+def _margins(fig: Figure, *, left: float, right: float, top: float, bottom: float, hspace: float = 0.0, wspace: float = 0.0) -> None:
+    """Subplot margins given in inches (hspace and wspace as fractions of the mean axes size, as matplotlib takes them)."""
+    width, height = fig.get_figwidth(), fig.get_figheight()
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height, hspace=hspace, wspace=wspace)
 
 
 def _style() -> Any:
@@ -100,10 +123,15 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _rotate(labels: Sequence[str], available: float) -> bool:
+    """Whether tick labels need rotating: their text would not fit side by side in ``available`` inches."""
+    return sum(len(label) + 1.5 for label in labels) * CHAR_W > available
+
+
 # --- heterogeneity: distributions human vs simulation -----------------------------------
 
 
-def distribution_histograms(distribution: DistributionResult, directory: Path, stem: str = "distributions") -> FigureFile | None:
+def distribution_histograms(distribution: DistributionResult, stem: str = "distributions") -> Drawn | None:
     """One panel per distribution variable: the share of rows per bin or category, human vs simulation.
 
     Bars are the ``human_counts`` and ``sim_counts`` of the overall comparison as
@@ -114,20 +142,26 @@ def distribution_histograms(distribution: DistributionResult, directory: Path, s
         return None
     ncols = 1 if len(variables) == 1 else 2
     nrows = math.ceil(len(variables) / ncols)
+    panel_w = (WIDTH - 0.6 - 0.15 - 0.55 * (ncols - 1)) / ncols
+    rotated = {v.variable: _rotate(v.labels, panel_w) for v in variables}
+    longest = max((len(label) for v in variables if rotated[v.variable] for label in v.labels), default=0)
+    label_room = (longest * CHAR_W * 0.72 if longest else 0.14) + 0.42
+    panel_h, gap = 1.5, label_room + 0.42
+    height = 0.42 + nrows * panel_h + (nrows - 1) * gap + label_room + 0.05
     with _style():
-        fig = _new_figure(WIDTH, 0.35 + 2.35 * nrows)
+        fig = _new_figure(WIDTH if ncols == 2 else 4.2, height)
         axes = fig.subplots(nrows, ncols, squeeze=False)
+        _margins(fig, left=0.6, right=0.15, top=0.42, bottom=label_room + 0.05, hspace=gap / panel_h, wspace=0.55 / panel_w)
         for ax in axes.flat[len(variables):]:
             ax.set_visible(False)
         for ax, result in zip(axes.flat, variables):
             c = result.overall
-            k = len(result.labels)
-            xs = list(range(k))
+            xs = list(range(len(result.labels)))
             ax.bar([x - 0.2 for x in xs], _share(c.human_counts), width=0.4, label="human", **HUMAN)
             ax.bar([x + 0.2 for x in xs], _share(c.sim_counts), width=0.4, label="simulation", **SIM)
             ax.set_xticks(xs)
-            long_labels = k > 4 or max((len(label) for label in result.labels), default=0) > 8
-            ax.set_xticklabels([mpl(label) for label in result.labels], rotation=45 if long_labels else 0, ha="right" if long_labels else "center")
+            rotate = rotated[result.variable]
+            ax.set_xticklabels([mpl(label) for label in result.labels], rotation=45 if rotate else 0, ha="right" if rotate else "center", rotation_mode="anchor")
             kind = "bin" if result.kind == "numeric" else "category"
             ax.set_xlabel(f"{mpl(result.variable)} ({kind})")
             ax.set_ylabel("share of rows (%)")
@@ -139,43 +173,49 @@ def distribution_histograms(distribution: DistributionResult, directory: Path, s
             if c.note:
                 ax.text(0.5, 0.5, mpl(c.note), transform=ax.transAxes, ha="center", va="center", fontsize=7)
             ax.margins(x=0.02)
+            ax.yaxis.get_major_locator().set_params(nbins=5)
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=2, frameon=False)
-        return _save(fig, directory, stem)
+        fig.legend(handles, labels, loc="upper center", ncols=2, frameon=False, bbox_to_anchor=(0.5, 1.0))
+        return Drawn(stem, fig)
 
 
-def structure_counts(results: Sequence[HeterogeneityResult], directory: Path, stem: str = "structures") -> FigureFile | None:
+def structure_counts(results: Sequence[HeterogeneityResult], stem: str = "structures") -> Drawn | None:
     """Unique structures of the human and the simulated data, and at equal n (subsampling range as error bar)."""
     if not results:
         return None
+    ncols = 1 if len(results) == 1 else 2
+    nrows = math.ceil(len(results) / ncols)
+    panel_h, gap = 1.7, 0.95
     with _style():
-        fig = _new_figure(WIDTH, 2.7 if len(results) == 1 else 2.5 * math.ceil(len(results) / 2) + 0.2)
-        ncols = 1 if len(results) == 1 else 2
-        axes = fig.subplots(math.ceil(len(results) / ncols), ncols, squeeze=False)
+        fig = _new_figure(4.2 if ncols == 1 else WIDTH, 0.5 + nrows * panel_h + (nrows - 1) * gap + 0.5)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        _margins(fig, left=0.65, right=0.15, top=0.5, bottom=0.5, hspace=gap / panel_h, wspace=0.3)
         for ax in axes.flat[len(results):]:
             ax.set_visible(False)
         for ax, h in zip(axes.flat, results):
             bars: list[tuple[str, float, tuple[float, float] | None, dict[str, Any]]] = [
-                (f"human\nall rows (n = {h.human.n})", float(h.human.unique), None, HUMAN),
-                (f"simulation\nall rows (n = {h.sim.n})", float(h.sim.unique), None, SIM),
+                (f"human\nn = {h.human.n}", float(h.human.unique), None, HUMAN),
+                (f"simulation\nn = {h.sim.n}", float(h.sim.unique), None, SIM),
             ]
             equal = h.sim_at_human_n or h.human_at_sim_n
             if equal is not None and h.human.n != h.sim.n:
                 side = "simulation" if h.sim_at_human_n is not None else "human"
-                bars.append((f"{side}\nsubsampled to n = {equal.n}", equal.mean, (equal.low, equal.high), SIM if side == "simulation" else HUMAN))
+                bars.append((f"{side} subsampled\nto n = {equal.n}", equal.mean, (equal.low, equal.high), SIM if side == "simulation" else HUMAN))
             xs = list(range(len(bars)))
             for x, (_, value, bounds, style) in zip(xs, bars):
-                ax.bar(x, value, width=0.6, **style)
+                ax.bar(x, value, width=0.55, **style)
                 if bounds is not None:
                     ax.errorbar(x, value, yerr=[[value - bounds[0]], [bounds[1] - value]], color="black", capsize=3, linewidth=0.8)
-                text = f"{value:.0f}" if bounds is None else f"{value:.1f}\n[{bounds[0]:.0f}, {bounds[1]:.0f}]"
+                text = f"{value:.0f}" if bounds is None else f"{value:.1f} [{bounds[0]:.0f}, {bounds[1]:.0f}]"
                 ax.annotate(text, (x, bounds[1] if bounds else value), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
             ax.set_xticks(xs)
             ax.set_xticklabels([label for label, *_ in bars])
+            ax.set_xlim(-0.6, len(bars) - 0.4)
             ax.set_ylabel("unique structures (count)")
-            ax.set_ylim(0, max(max(b[2][1] if b[2] else b[1] for b in bars), 1.0) * 1.22)
-            ax.set_title(mpl(f"{h.name}: distinct ({', '.join(h.columns)}) tuples"), loc="left")
-        return _save(fig, directory, stem)
+            ax.set_ylim(0, max(max(b[2][1] if b[2] else b[1] for b in bars), 1.0) * 1.2)
+            ax.yaxis.get_major_locator().set_params(nbins=5)
+            ax.set_title(mpl(f"{h.name}\ndistinct ({', '.join(h.columns)}) tuples"), loc="left", fontsize=7.5)
+        return Drawn(stem, fig)
 
 
 # --- alignment: JS heatmaps ------------------------------------------------------------------
@@ -188,71 +228,79 @@ class HeatCell:
     low_n: bool
 
 
-def _heatmap(
-    ax: Any,
-    rows: Sequence[str],
-    columns: Sequence[str],
-    cells: Sequence[Sequence[HeatCell]],
-    *,
-    xlabel: str,
-    ylabel: str,
-) -> Any:
+def _heatmap_figure(rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[HeatCell]], *, title: str, xlabel: str, ylabel: str) -> Figure:
+    """A greyscale heatmap in [0, 1] with every value printed; within-floor cells cross-hatched."""
     import numpy as np
+    from matplotlib import colormaps
     from matplotlib.patches import Rectangle
 
+    row_labels = [mpl(r) for r in rows]
+    column_labels = [mpl(c) for c in columns]
+    left = 0.35 + CHAR_W * max((len(r) for r in row_labels), default=4)
+    right = 0.95
+    cell_w = min(0.7, max(0.34, (WIDTH - left - right) / max(len(columns), 1)))
+    rotate = _rotate(column_labels, cell_w * len(columns)) or any(len(c) * CHAR_W > cell_w for c in column_labels)
+    bottom = 0.32 + (CHAR_W * 0.72 * max((len(c) for c in column_labels), default=2) if rotate else 0.14)
+    cell_h = 0.3
+    width = left + cell_w * len(columns) + right
+    height = 0.35 + cell_h * len(rows) + bottom
+    fig = _new_figure(width, height)
+    ax = fig.add_axes((left / width, bottom / height, cell_w * len(columns) / width, cell_h * len(rows) / height))
+    cmap = colormaps["Greys"].with_extremes(bad="white")
     values = np.array([[np.nan if c.value is None else c.value for c in row] for row in cells], dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
-    image.cmap.set_bad("white")
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+    size = 6.5 if cell_w >= 0.5 else 5.5
     for i, row in enumerate(cells):
         for j, cell in enumerate(row):
             if cell.within_floor:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="xxx", edgecolor="0.45", linewidth=0))
-            dark = cell.value is not None and cell.value > 0.55
-            text = _fmt(cell.value) + ("\nlow n" if cell.low_n and cell.value is not None else "")
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="xxxx", edgecolor="0.55", linewidth=0))
+            if cell.value is None:
+                ax.text(j, i, "-", ha="center", va="center", fontsize=size)
+                continue
+            red, green, blue, _ = cmap(cell.value)
+            dark = 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.5
             ax.text(
                 j,
                 i,
-                text,
+                _fmt(cell.value) + (" (low n)" if cell.low_n and cell_w >= 0.6 else "°" if cell.low_n else ""),
                 ha="center",
                 va="center",
-                fontsize=7 if len(columns) <= 10 else 6,
-                color="white" if dark else "black",
+                fontsize=size,
+                color="white" if dark and not cell.within_floor else "black",
                 fontstyle="italic" if cell.low_n else "normal",
-                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"} if cell.within_floor else None,
+                bbox={"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none"} if cell.within_floor else None,
             )
     ax.set_xticks(range(len(columns)))
-    long_labels = len(columns) > 8 or max((len(c) for c in columns), default=0) > 8
-    ax.set_xticklabels(columns, rotation=45 if long_labels else 0, ha="right" if long_labels else "center")
+    ax.set_xticklabels(column_labels, rotation=45 if rotate else 0, ha="right" if rotate else "center", rotation_mode="anchor")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(rows)
-    ax.set_xlabel(xlabel)
+    ax.set_yticklabels(row_labels)
+    ax.set_xlabel(mpl(xlabel))
     ax.set_ylabel(ylabel)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    return image
-
-
-def _heatmap_figure(rows: Sequence[str], columns: Sequence[str], cells: Sequence[Sequence[HeatCell]], *, title: str, xlabel: str, ylabel: str) -> Figure:
-    width = min(WIDTH, 1.6 + 0.75 * len(columns)) if len(columns) > 3 else 4.0
-    height = 1.25 + 0.36 * len(rows)
-    fig = _new_figure(max(width, 4.0), height)
-    ax = fig.subplots()
-    image = _heatmap(ax, [mpl(r) for r in rows], [mpl(c) for c in columns], cells, xlabel=mpl(xlabel), ylabel=ylabel)
-    bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
-    bar.set_label("JS distance (0-1)")
-    bar.ax.tick_params(labelsize=6)
     ax.set_title(title, loc="left")
+    bar_ax = fig.add_axes(((width - right + 0.12) / width, bottom / height, 0.1 / width, cell_h * len(rows) / height))
+    bar = fig.colorbar(image, cax=bar_ax)
+    bar.set_label("JS distance (0-1)", fontsize=6.5)
+    bar.ax.tick_params(labelsize=6)
+    bar.set_ticks([0, 0.25, 0.5, 0.75, 1.0])
     return fig
 
 
-def js_heatmaps(distribution: DistributionResult, directory: Path, stem: str = "js") -> list[tuple[str, FigureFile]]:
+def _cell(item: Any) -> HeatCell:
+    if item is None:
+        return HeatCell(None, None, False)
+    return HeatCell(item.js.estimate, item.js.within_floor, bool(item.low_n))
+
+
+def js_heatmaps(distribution: DistributionResult, stem: str = "js") -> list[tuple[str, Drawn]]:
     """Per breakdown, a heatmap of the JS distance: one row per variable (and the mean), one column per level.
 
     Cells within the human noise floor (estimate <= floor p95) are cross-hatched
-    with a white label; groups below ``min_group_size`` say 'low n' in italics.
+    with a white label; groups below ``min_group_size`` are marked 'low n' (or °) in italics.
     """
-    drawn: list[tuple[str, FigureFile]] = []
+    drawn: list[tuple[str, Drawn]] = []
     breakdowns = [b.by for b in (distribution.variables[0].by if distribution.variables else ())]
     for index, by in enumerate(breakdowns):
         rows: list[str] = []
@@ -277,19 +325,13 @@ def js_heatmaps(distribution: DistributionResult, directory: Path, stem: str = "
             continue
         with _style():
             fig = _heatmap_figure(rows, columns, cells, title=f"JS distance by {mpl(by)}", xlabel=by, ylabel="variable")
-            drawn.append((by, _save(fig, directory, f"{stem}_{index + 1}")))
+            drawn.append((by, Drawn(f"{stem}_{index + 1}", fig)))
     return drawn
 
 
-def _cell(item: Any) -> HeatCell:
-    if item is None:
-        return HeatCell(None, None, False)
-    return HeatCell(item.js.estimate, item.js.within_floor, bool(item.low_n))
-
-
-def comparison_heatmaps(sims: Sequence[SimulationResult], directory: Path, stem: str = "js_runs") -> list[tuple[str, FigureFile]]:
+def comparison_heatmaps(sims: Sequence[SimulationResult], stem: str = "js_runs") -> list[tuple[str, Drawn]]:
     """Per breakdown, the mean JS distance per level with one row per simulated run."""
-    drawn: list[tuple[str, FigureFile]] = []
+    drawn: list[tuple[str, Drawn]] = []
     breakdowns: list[str] = []
     for sim in sims:
         if sim.distribution is not None and sim.distribution.mean_js is not None:
@@ -307,7 +349,7 @@ def comparison_heatmaps(sims: Sequence[SimulationResult], directory: Path, stem:
         cells = [[_cell(levels.get(level)) for level in columns] for levels in per_run]
         with _style():
             fig = _heatmap_figure(rows, columns, cells, title=f"Mean JS distance by {mpl(by)}, one row per run", xlabel=by, ylabel="simulated run")
-            drawn.append((by, _save(fig, directory, f"{stem}_{index + 1}")))
+            drawn.append((by, Drawn(f"{stem}_{index + 1}", fig)))
     return drawn
 
 
@@ -317,26 +359,31 @@ _UNITS = {"logit": "log-odds", "probit": "probit index", "mnlogit": "log-odds vs
 _OUTCOME = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
 #: Coefficient rows per forest figure: more go on a further figure so each fits a printed page.
 FOREST_ROWS = 26
+_ROW_H, _HEAD_H = 0.34, 0.3
 
 
 def _coefficient_index(fits: Sequence[ModelFit]) -> dict[tuple[str, str], Any]:
     return {(fit.model, c.term): c for fit in fits for c in fit.coefficients}
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 def forest_plots(
     recovery: RecoveryResult,
     human_fits: Sequence[ModelFit],
     sim_fits: Sequence[ModelFit],
-    directory: Path,
     alpha: float,
     stem: str = "forest",
-) -> list[FigureFile]:
+) -> list[Drawn]:
     """Human (filled circle, solid line) vs simulated (open square, dashed) estimates with their Wald intervals.
 
-    One row per compared coefficient, each on its own x scale (intercepts and
-    slopes differ by orders of magnitude), with a line at zero: an interval
-    that crosses it is not significant. Rows are grouped by model; the class
-    (TP, FP, FN, SIGN FLIP, TN) is printed at the right.
+    One row per compared coefficient, each on its own scale (intercepts and
+    slopes differ by orders of magnitude) with its ends labelled, and a line at
+    zero: an interval that crosses it is not significant. Rows are grouped by
+    model; the class (TP, FP, FN, SIGN FLIP, TN) is printed at the right.
+    Drawn on one axes in row units, which keeps a 20-coefficient plot fast.
     """
     human = _coefficient_index(human_fits)
     sim = _coefficient_index(sim_fits)
@@ -355,59 +402,76 @@ def forest_plots(
             count = 0
         chunks[-1].append((model, items))
         count += len(items)
-    files: list[FigureFile] = []
     level = f"{100 * (1 - alpha):g}%"
+    files: list[Drawn] = []
+    term_w = 0.2 + CHAR_W * max((len(mpl(c.term)) for c in recovery.coefficients), default=4)
+    plot_l, plot_r = term_w, WIDTH - 0.8
     for index, chunk in enumerate(chunk for chunk in chunks if chunk):
-        rows: list[tuple[str, Any]] = []
+        # y runs downwards in inches from the top of the plot area.
+        y = 0.0
+        layout: list[tuple[str, Any, float]] = []
         for model, items in chunk:
-            rows.append(("header", model))
-            rows.extend(("coef", item) for item in items)
-        heights = [0.42 if kind == "header" else 0.3 for kind, _ in rows]
+            layout.append(("header", model, y))
+            y += _HEAD_H
+            for item in items:
+                layout.append(("coef", item, y))
+                y += _ROW_H
+        top, bottom = 0.3, 0.1
+        height = top + y + bottom
         with _style():
             from matplotlib.lines import Line2D
 
-            fig = _new_figure(WIDTH, sum(heights) + 0.75)
-            grid = fig.add_gridspec(len(rows), 1, height_ratios=heights, hspace=0.0)
-            for row, (kind, item) in enumerate(rows):
-                ax = fig.add_subplot(grid[row])
+            fig = _new_figure(WIDTH, height)
+            ax = fig.add_axes((0, 0, 1, 1))
+            ax.set_xlim(0, WIDTH)
+            ax.set_ylim(height, 0)
+            ax.axis("off")
+            for kind, item, row_y in layout:
+                y0 = top + row_y
                 if kind == "header":
-                    ax.axis("off")
                     family = families.get(item, "")
                     text = f"{mpl(item)}: {mpl(labels.get(item, ''))} ({mpl(family)}; estimate in {_UNITS.get(family, 'model units')}, {level} CI)"
-                    ax.text(0.0, 0.15, text, transform=ax.transAxes, ha="left", va="bottom", fontsize=7.5, fontweight="bold")
+                    ax.text(0.05, y0 + _HEAD_H - 0.06, text, ha="left", va="bottom", fontsize=7.5, fontweight="bold")
                     continue
-                _forest_row(ax, item, human.get((item.model, item.term)), sim.get((item.model, item.term)))
+                _forest_row(ax, item, human.get((item.model, item.term)), sim.get((item.model, item.term)), y0, plot_l, plot_r)
             handles = [
                 Line2D([], [], color="black", marker="o", markersize=4, linewidth=1.0, label="human"),
                 Line2D([], [], color="black", marker="s", markerfacecolor="white", markersize=4, linewidth=1.0, linestyle=(0, (3, 1.5)), label="simulation"),
+                Line2D([], [], color="0.35", linewidth=0.8, linestyle=(0, (1, 1)), label="zero"),
             ]
-            fig.legend(handles=handles, loc="outside upper center", ncols=2, frameon=False)
-            files.append(_save(fig, directory, f"{stem}_{index + 1}"))
+            ax.legend(handles=handles, loc="upper center", ncols=3, frameon=False, bbox_to_anchor=(0.5, 1.0), borderaxespad=0.1)
+            files.append(Drawn(f"{stem}_{index + 1}", fig))
     return files
 
 
-def _forest_row(ax: Any, item: Any, human: Any, sim: Any) -> None:
-    points = []
-    for offset, coef, estimate, face, style in (
-        (0.18, human, item.human_estimate, "black", "-"),
-        (-0.18, sim, item.sim_estimate, "white", (0, (3, 1.5))),
+def _forest_row(ax: Any, item: Any, human: Any, sim: Any, y0: float, left: float, right: float) -> None:
+    """One coefficient in the band [y0, y0 + row height]: both intervals mapped onto [left, right] inches."""
+    spans = []
+    for coef, estimate in ((human, item.human_estimate), (sim, item.sim_estimate)):
+        low = _finite(coef.ci_low) if coef is not None else None
+        high = _finite(coef.ci_high) if coef is not None else None
+        spans.append((low, _finite(estimate), high))
+    points = [v for span in spans for v in span if v is not None] + [0.0]
+    lo, hi = min(points), max(points)
+    pad = (hi - lo) * 0.04 or 1.0
+    lo, hi = lo - pad, hi + pad
+
+    def x(value: float) -> float:
+        return left + (value - lo) / (hi - lo) * (right - left)
+
+    base = y0 + _ROW_H - 0.09
+    ax.plot([left, right], [base, base], color="0.75", linewidth=0.5)
+    ax.plot([x(0.0), x(0.0)], [y0 + 0.03, base], color="0.35", linewidth=0.8, linestyle=(0, (1, 1)))
+    for offset, (low, estimate, high), face, style in (
+        (0.09, spans[0], "black", "-"),
+        (0.19, spans[1], "white", (0, (3, 1.5))),
     ):
-        low = coef.ci_low if coef is not None and math.isfinite(coef.ci_low) else None
-        high = coef.ci_high if coef is not None and math.isfinite(coef.ci_high) else None
+        row_y = y0 + offset
         if low is not None and high is not None:
-            ax.plot([low, high], [offset, offset], color="black", linewidth=1.0, linestyle=style, solid_capstyle="butt")
-            points.extend([low, high])
-        ax.plot([estimate], [offset], marker="o" if face == "black" else "s", markersize=3.6, markerfacecolor=face, markeredgecolor="black", linestyle="none")
-        points.append(estimate)
-    finite = [p for p in points if math.isfinite(p)] + [0.0]
-    lo, hi = min(finite), max(finite)
-    pad = (hi - lo) * 0.06 or 1.0
-    ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(-0.5, 0.5)
-    ax.axvline(0.0, color="0.5", linewidth=0.6, linestyle=":")
-    ax.set_yticks([])
-    ax.spines["left"].set_visible(False)
-    ax.tick_params(axis="x", labelsize=5.5, length=2, pad=1)
-    ax.xaxis.get_major_locator().set_params(nbins=5)
-    ax.text(-0.015, 0.5, mpl(item.term), transform=ax.transAxes, ha="right", va="center", fontsize=7)
-    ax.text(1.015, 0.5, _OUTCOME.get(item.outcome, item.outcome), transform=ax.transAxes, ha="left", va="center", fontsize=7, fontweight="bold" if item.outcome == "sign_flip" else "normal")
+            ax.plot([x(low), x(high)], [row_y, row_y], color="black", linewidth=1.0, linestyle=style, solid_capstyle="butt")
+        if estimate is not None:
+            ax.plot([x(estimate)], [row_y], marker="o" if face == "black" else "s", markersize=3.6, markerfacecolor=face, markeredgecolor="black", markeredgewidth=0.8, linestyle="none")
+    for value, align in ((lo + pad, "left"), (hi - pad, "right")):
+        ax.text(x(value), base + 0.015, f"{value:.3g}", ha=align, va="top", fontsize=5.5, color="0.3")
+    ax.text(left - 0.1, y0 + 0.14, mpl(item.term), ha="right", va="center", fontsize=7)
+    ax.text(right + 0.12, y0 + 0.14, _OUTCOME.get(item.outcome, item.outcome), ha="left", va="center", fontsize=7, fontweight="bold" if item.outcome == "sign_flip" else "normal")

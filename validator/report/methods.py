@@ -211,7 +211,7 @@ def reproducibility_section(result: CheckResult, provenance: Provenance, files: 
     return "\n\n".join(
         [
             mdx.section(1, "Reproducibility", "sec-reproducibility"),
-            mdx.table(["", ""], rows, caption="Everything needed to recompute this report.", label="tbl-reproducibility"),
+            mdx.table(["item", "value"], rows, caption="Everything needed to recompute this report.", label="tbl-reproducibility"),
             "This folder holds " + ", ".join(md_code(f) for f in files) + ". "
             "The same inputs, spec and seed give byte-identical `results.json` and figures.",
         ]

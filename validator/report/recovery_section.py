@@ -135,7 +135,7 @@ def recovery_section(result: CheckResult, sim: SimulationResult, figures: RunFig
         _confusion(s),
         _coefficients(sim.recovery, result.alpha),
     ]
-    for index, stem in enumerate(figures.forest):
+    for index, (stem, width) in enumerate(figures.forest):
         suffix = f" (part {index + 1} of {len(figures.forest)})" if len(figures.forest) > 1 else ""
         parts.append(
             mdx.figure(
@@ -143,6 +143,7 @@ def recovery_section(result: CheckResult, sim: SimulationResult, figures: RunFig
                 f"Human (filled circles, solid lines) vs simulated (open squares, dashed) estimates with their "
                 f"{100 * (1 - result.alpha):g}% Wald intervals, one row per coefficient on its own scale; the dotted line is zero{suffix}.",
                 f"fig-forest-{index + 1}",
+                width,
             )
         )
     return "\n\n".join(part for part in parts if part)

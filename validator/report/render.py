@@ -42,6 +42,9 @@ TIMEOUT_S = 600
 #: Pandoc's input format: its own Markdown, as Quarto reads it.
 PANDOC_FROM = "markdown"
 STDERR_TAIL_LINES = 15
+# Pandoc gives a pipe table whose source lines exceed --columns fixed relative column widths; a large value
+# keeps natural ("auto") widths, which browsers and Typst fit to the page far better (Quarto: tbl-colwidths: false).
+COLUMNS = "--columns=100000"
 
 
 class RenderError(SimvalError):
@@ -192,6 +195,7 @@ def pandoc_html_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
         "--toc",
         "--toc-depth=2",
         "--number-sections",
+        COLUMNS,
         "--default-image-extension=svg",
         "--lua-filter",
         str(assets / "simval.lua"),
@@ -217,6 +221,7 @@ def pandoc_typst_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
         str(assets / "report.typ"),
         "--toc",
         "--toc-depth=2",
+        COLUMNS,
         "--default-image-extension=png",
         "--lua-filter",
         str(assets / "simval.lua"),
@@ -254,61 +259,81 @@ def _compile_typst(source: Path, output: Path, timestamp: int | None) -> RenderF
     return None
 
 
-def _render_builtin(qmd: Path, formats: Sequence[str], pandoc: str, timestamp: int | None = None) -> tuple[dict[str, Path], list[RenderFailure]]:
-    folder = qmd.parent
-    outputs: dict[str, Path] = {}
-    failures: list[RenderFailure] = []
-    processes: dict[str, tuple[subprocess.Popen[str], list[str], Path]] = {}
-    typ = qmd.with_suffix(".typ")
-    # Both Pandoc runs start at once; the PDF's Typst compile overlaps the HTML's Pandoc run.
-    for fmt in formats:
-        if fmt == "html":
-            target = qmd.with_suffix(".html")
-            command = pandoc_html_command(pandoc, qmd, target)
-        else:
-            target = typ
-            command = pandoc_typst_command(pandoc, qmd, typ)
-        target.unlink(missing_ok=True)
-        try:
-            process = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        except OSError as exc:
-            failures.append(RenderFailure(fmt, f"pandoc could not be started ({exc.strerror})", ""))
-            continue
-        processes[fmt] = (process, command, target)
-    for fmt in ("pdf", "html"):
-        if fmt not in processes:
-            continue
-        process, command, target = processes[fmt]
+class RenderJob:
+    """The rendering of one report, in two steps around writing the PNG figures.
+
+    :meth:`start` launches, on the built-in route, Pandoc for the HTML (the SVG
+    figures must exist) and Pandoc for the Typst source; :meth:`finish` compiles
+    the PDF (the PNG figures must exist by then) and collects both. On the
+    Quarto route everything happens in :meth:`finish`, one format after the other.
+    """
+
+    def __init__(self, qmd: Path, formats: Sequence[str], renderer: Renderer, *, timestamp: int | None = None) -> None:
+        self.qmd = qmd
+        self.formats = tuple(formats)
+        self.renderer = renderer
+        self.timestamp = timestamp
+        self._processes: dict[str, tuple[subprocess.Popen[str], Path]] = {}
+        self._failures: list[RenderFailure] = []
+
+    def start(self) -> None:
+        if self.renderer.route != "builtin":
+            return
+        pandoc, qmd = self.renderer.executable, self.qmd
+        for fmt in self.formats:
+            target = qmd.with_suffix(".html" if fmt == "html" else ".typ")
+            command = pandoc_html_command(pandoc, qmd, target) if fmt == "html" else pandoc_typst_command(pandoc, qmd, target)
+            target.unlink(missing_ok=True)
+            try:
+                process = subprocess.Popen(command, cwd=qmd.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            except OSError as exc:
+                self._failures.append(RenderFailure(fmt, f"pandoc could not be started ({exc.strerror})", ""))
+                continue
+            self._processes[fmt] = (process, target)
+
+    def _wait(self, fmt: str) -> Path | None:
+        process, target = self._processes.pop(fmt)
         try:
             _, stderr = process.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            failures.append(RenderFailure(fmt, f"pandoc did not finish within {TIMEOUT_S} s", ""))
-            continue
-        what = "HTML" if fmt == "html" else "Typst"
+            self._failures.append(RenderFailure(fmt, f"pandoc did not finish within {TIMEOUT_S} s", ""))
+            return None
         if process.returncode != 0 or not target.is_file():
-            failures.append(RenderFailure(fmt, f"pandoc could not convert {qmd.name} to {what} (exit code {process.returncode})", _tail(stderr)))
-            continue
-        if fmt == "html":
-            outputs["html"] = target
-            continue
-        pdf = qmd.with_suffix(".pdf")
-        pdf.unlink(missing_ok=True)
-        failure = _compile_typst(typ, pdf, timestamp)
-        if failure is not None:
-            failures.append(failure)  # the .typ stays beside the .qmd to debug with
-        else:
-            outputs["pdf"] = pdf
-            typ.unlink(missing_ok=True)
-    return outputs, failures
+            what = "HTML" if fmt == "html" else "Typst"
+            self._failures.append(RenderFailure(fmt, f"pandoc could not convert {self.qmd.name} to {what} (exit code {process.returncode})", _tail(stderr)))
+            return None
+        return target
+
+    def finish(self) -> tuple[dict[str, Path], list[RenderFailure]]:
+        """The rendered files by format, and the failures."""
+        if self.renderer.route == "quarto":
+            return _render_quarto(self.qmd, self.formats, self.renderer.executable)
+        outputs: dict[str, Path] = {}
+        if "pdf" in self._processes:
+            typ = self._wait("pdf")
+            if typ is not None:
+                pdf = self.qmd.with_suffix(".pdf")
+                pdf.unlink(missing_ok=True)
+                failure = _compile_typst(typ, pdf, self.timestamp)
+                if failure is not None:
+                    self._failures.append(failure)  # the .typ stays beside the .qmd to debug with
+                else:
+                    outputs["pdf"] = pdf
+                    typ.unlink(missing_ok=True)
+        if "html" in self._processes:
+            html = self._wait("html")
+            if html is not None:
+                outputs["html"] = html
+        return outputs, list(self._failures)
 
 
 def render_document(qmd: Path, formats: Sequence[str], renderer: Renderer, *, timestamp: int | None = None) -> tuple[dict[str, Path], list[RenderFailure]]:
-    """Render one report with the chosen route (the PDF's creation time fixed to ``timestamp`` on the built-in route)."""
-    if renderer.route == "quarto":
-        return _render_quarto(qmd, formats, renderer.executable)
-    return _render_builtin(qmd, formats, renderer.executable, timestamp)
+    """Render one report whose figures are all written, with the chosen route."""
+    job = RenderJob(qmd, formats, renderer, timestamp=timestamp)
+    job.start()
+    return job.finish()
 
 
 def failure_message(folder: Path, failures: Sequence[tuple[Path, RenderFailure]], renderer: Renderer) -> str:
