@@ -16,6 +16,7 @@ either dataset are reported, flagged ``low_n`` and left out of aggregates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,10 +274,10 @@ def _compare_group(
                 sc, ss = _side_counts(coded, "sim", s_mask, w_s)
                 for name, values in _distances(coded, hc, sc, hs, ss).items():
                     samples.add(f"boot:{coded.variable.name}:{name}", values)
-                if coded.support is not None:
+                if coded.sim_values is not None and coded.human_values is not None:
                     samples.add(
                         f"boot:{coded.variable.name}:dispersion",
-                        dispersion_ratio(coded.sim_values[s_mask], w_s, coded.human_values[h_mask], w_h),
+                        np.asarray(dispersion_ratio(coded.sim_values[s_mask], w_s, coded.human_values[h_mask], w_h)),
                     )
                 if coded.variable.name in mean_over:
                     js_parts.append(np.asarray(js_distance(hc, sc)))
@@ -326,7 +327,7 @@ def _compare_group(
             )
 
         extra: dict[str, Any] = {}
-        if coded.support is not None:
+        if coded.human_values is not None and coded.sim_values is not None:
             ks_stat, ks_p = ks_test(coded.human_values[h_mask & np.isfinite(coded.human_values)], coded.sim_values[s_mask & np.isfinite(coded.sim_values)]) if n_h and n_s else (None, None)
             ratio = dispersion_ratio(coded.sim_values[s_mask], None, coded.human_values[h_mask], None) if n_h and n_s else None
             extra = {
@@ -371,8 +372,8 @@ def _compare_group(
     return comparisons, mean
 
 
-def _breakdown(by: str, levels: list[tuple[str, Any]], value_of) -> Breakdown:  # type: ignore[no-untyped-def]
-    usable = [value_of(item) for _, item in levels if not item.low_n and value_of(item) is not None]
+def _breakdown(by: str, levels: list[tuple[str, Any]], value_of: Callable[[Any], float | None]) -> Breakdown:
+    usable = [value for _, item in levels if not item.low_n and (value := value_of(item)) is not None]
     return Breakdown(
         by=by,
         levels=tuple(levels),

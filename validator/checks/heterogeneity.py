@@ -85,7 +85,7 @@ def _summary(dataset: Dataset, columns: tuple[str, ...], ctx: CheckContext) -> t
     codes, _ = structure_codes(dataset.frame, columns)
     complete = codes >= 0
     valid = codes[complete]
-    entropy = make_metric(shannon_entropy(valid) if valid.size else None, None, ctx.level)
+    entropy = make_metric(float(shannon_entropy(valid)) if valid.size else None, None, ctx.level)
     return StructureSummary(int(valid.size), int((~complete).sum()), unique_count(valid), entropy), valid
 
 

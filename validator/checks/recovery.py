@@ -129,17 +129,21 @@ def coefficient_draws(
     frame = dataset.frame
     designs: list[tuple[ModelSpec, Design | None]] = []
     for model in models:
-        design = build_design(model, frame)
-        designs.append((model, design if isinstance(design, Design) else None))
+        built = build_design(model, frame)
+        designs.append((model, built if isinstance(built, Design) else None))
     chunks_valid: list[np.ndarray] = []
     chunks_sig: list[np.ndarray] = []
     chunks_sign: list[np.ndarray] = []
     keys: list[tuple[str, str]] | None = None
     for weights in weight_chunks:
         b = weights.shape[0]
-        used = weights.any(axis=0)
+        used: np.ndarray = np.asarray(weights.any(axis=0))
         sparse_chunk = used if used.mean() < 0.5 else None
-        estimates, p_values, valid, chunk_keys, spans = [], [], [], [], []
+        estimates: list[np.ndarray] = []
+        p_values: list[np.ndarray] = []
+        valid: list[np.ndarray] = []
+        chunk_keys: list[tuple[str, str]] = []
+        spans: list[slice] = []
         start = 0
         for model, design in designs:
             if design is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def parse_gates(raw: Any, spec: StudySpec, *, source: str, prefix: str = "gates"
     return tuple(gates)
 
 
-def load_gates_file(path: str | Path, spec: StudySpec) -> tuple[Gate, ...]:
+def load_gates_file(path: str | os.PathLike[str], spec: StudySpec) -> tuple[Gate, ...]:
     """Gates from a YAML file: a list of gates, or a mapping with a ``gates`` list."""
     source = str(path)
     try:

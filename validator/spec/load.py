@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -580,7 +581,7 @@ def parse_spec_text(text: str, *, source: str) -> StudySpec:
     return parse_spec(document, source=source, sha256=sha)
 
 
-def resolve_spec_path(name_or_path: str | Path) -> Path:
+def resolve_spec_path(name_or_path: str | os.PathLike[str]) -> Path:
     """A spec file path: an existing file as given, else a bundled spec of that name."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists() or len(candidate.parts) > 1:
@@ -595,7 +596,7 @@ def resolve_spec_path(name_or_path: str | Path) -> Path:
     return bundled_spec_path(str(name_or_path))
 
 
-def load_spec(name_or_path: str | Path = "hunt2025") -> StudySpec:
+def load_spec(name_or_path: str | os.PathLike[str] = "hunt2025") -> StudySpec:
     """Load a spec by bundled name (``hunt2025``) or by path to a YAML file."""
     path = resolve_spec_path(name_or_path)
     # A bundled spec is named, not located: an install path would make results differ between machines.
