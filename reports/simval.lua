@@ -2,7 +2,9 @@
 --
 -- 1. Quarto callouts (::: {.callout-note title="..."}) become a titled box: a <div class="callout ...">
 --    in HTML, a #simval-callout(...)[...] block in Typst (defined in report.typ).
--- 2. Quarto conditional content (.content-visible / .content-hidden with when-format or unless-format)
+-- 2. Block quotes become a #simval-quote[...] block in Typst (a bar at the left, smaller text).
+-- 3. Tables too wide for the page get column widths that fit (Typst only; see Table below).
+-- 4. Quarto conditional content (.content-visible / .content-hidden with when-format or unless-format)
 --    is kept or dropped for the output format at hand.
 --
 -- The title is fixed report text; it is inserted as a Str, so Pandoc's writers escape it.
@@ -57,6 +59,92 @@ local function callout(el)
     return blocks
   end
   return el.content
+end
+
+-- Block quotes (the metric definitions quoted from STUDY.md) as a #simval-quote block in Typst.
+function BlockQuote(el)
+  if FORMAT ~= "typst" then return nil end
+  local blocks = { pandoc.RawBlock("typst", "#simval-quote[") }
+  for _, block in ipairs(el.content) do table.insert(blocks, block) end
+  table.insert(blocks, pandoc.RawBlock("typst", "]"))
+  return blocks
+end
+
+-- Typst sizes "auto" table columns by a fair share that ignores what fits, so a wide table can wrap a
+-- number mid-interval or overflow. For Typst only, a table too wide for the page gets relative widths:
+-- every column at least its longest word, the rest shared in proportion to the text it holds.
+local TABLE_CHARS = 112  -- characters of 7.4 pt DejaVu Sans across the 17 cm text width, less cell padding
+
+local ZWSP = "\u{200B}"  -- a break opportunity (after the dots of metric paths): words end there
+
+local function text_length(text)
+  return utf8.len(text) or #text
+end
+
+local function words(text)
+  return (text:gsub(ZWSP, " ")):gmatch("%S+")
+end
+
+function Table(tbl)
+  if FORMAT ~= "typst" then return nil end
+  local n = #tbl.colspecs
+  local natural, minimal, header = {}, {}, {}
+  for i = 1, n do natural[i] = 1; minimal[i] = 1; header[i] = 1 end
+  local function visit(rows, is_header)
+    for _, row in ipairs(rows) do
+      local col = 1
+      for _, cell in ipairs(row.cells) do
+        if col <= n then
+          local text = pandoc.utils.stringify(cell.contents)
+          local length = text_length((text:gsub(ZWSP, "")))
+          if is_header then
+            header[col] = math.max(header[col], length)
+          else
+            natural[col] = math.max(natural[col], length)
+          end
+          for word in words(text) do minimal[col] = math.max(minimal[col], text_length(word)) end
+        end
+        col = col + (cell.col_span or 1)
+      end
+    end
+  end
+  visit(tbl.head.rows, true)
+  for _, body in ipairs(tbl.bodies) do visit(body.body, false) end
+  local total_natural, total_minimal, total_unwrapped = 0, 0, 0
+  for i = 1, n do
+    natural[i] = math.max(natural[i], minimal[i])
+    total_natural = total_natural + natural[i]
+    total_minimal = total_minimal + minimal[i]
+    total_unwrapped = total_unwrapped + math.max(natural[i], header[i])
+  end
+  local room = TABLE_CHARS - 2 * n  -- each cell's padding takes about two characters
+  -- Fits with every header and cell on one line: Typst's own widths are right.
+  if total_unwrapped <= room then return nil end
+  local widths, sum = {}, 0
+  if total_natural <= room then
+    -- The cells fit on one line; the room left goes to the headers that would wrap, in proportion.
+    local want = 0
+    for i = 1, n do want = want + math.max(header[i] - natural[i], 0) end
+    for i = 1, n do
+      local more = math.max(header[i] - natural[i], 0)
+      widths[i] = natural[i] + (want > 0 and (room - total_natural) * more / want or 0)
+    end
+  else
+    -- Too wide: every column keeps its longest word, the rest is shared by how much text each holds.
+    local spare = math.max(room - total_minimal, 0)
+    local extra = total_natural - total_minimal
+    for i = 1, n do
+      widths[i] = minimal[i] + (extra > 0 and spare * (natural[i] - minimal[i]) / extra or 0)
+    end
+  end
+  for i = 1, n do
+    widths[i] = widths[i] + 2
+    sum = sum + widths[i]
+  end
+  for i = 1, n do
+    tbl.colspecs[i] = { tbl.colspecs[i][1], widths[i] / sum }
+  end
+  return tbl
 end
 
 function Div(el)

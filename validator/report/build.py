@@ -30,7 +30,7 @@ from validator.report import comparison as comparison_sections
 from validator.report import figures
 from validator.report.constructs import RunFigures, alignment_section, coherence_section, heterogeneity_section
 from validator.report.data_section import data_section
-from validator.report.escape import safe_name, yaml_md
+from validator.report.escape import safe_name, yaml_md, yaml_plain
 from validator.report.methods import Provenance, methods_section, reproducibility_section
 from validator.report.recovery_section import recovery_section
 from validator.provenance import display_path
@@ -185,7 +185,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
     values = {
         "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
         "subtitle": yaml_md(f"{verdict} · spec {result.spec_name}: {result.spec_title}"),
-        "date": yaml_md(provenance.timestamp),
+        "date": yaml_plain(provenance.timestamp),
         "version": result.simval_version,
         "verdict": verdict_section(result, sim),
         "data": data_section(result, sim),
@@ -204,11 +204,11 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
 def _comparison_document(result: CheckResult, names: Sequence[str], folder: Path, provenance: Provenance) -> _Document:
     _prepare(folder)
     (folder / "results.json").write_text(result.to_json(), encoding="utf-8", newline="\n")
-    heatmaps = figures.comparison_heatmaps(result.simulations)
+    heatmaps = figures.comparison_heatmaps(result.simulations, names)
     values = {
         "title": yaml_md(f"Comparison of {len(result.simulations)} simulated runs"),
         "subtitle": yaml_md(f"spec {result.spec_name}: {result.spec_title}"),
-        "date": yaml_md(provenance.timestamp),
+        "date": yaml_plain(provenance.timestamp),
         "version": result.simval_version,
         "leaderboard": comparison_sections.leaderboard_section(result, names),
         "alignment": comparison_sections.alignment_section([(by, f.stem, f.width_percent) for by, f in heatmaps]),

@@ -13,54 +13,80 @@ from validator.results import CheckResult, SimulationResult
 
 
 def _constructs(sim: SimulationResult) -> list[str]:
-    """Mean JS [interval], unique structures at equal n (sim vs human), value-action gap % (sim vs human)."""
+    """Mean JS, unique structures at equal n (sim / human), value-action gap % (sim / human): estimates only."""
     d = sim.distribution
-    mean_js = mdx.metric(d.mean_js.overall.js) if d is not None and d.mean_js is not None else "-"
+    mean_js = mdx.number(d.mean_js.overall.js.estimate) if d is not None and d.mean_js is not None else "-"
     unique = "-"
     if sim.heterogeneity:
         h = sim.heterogeneity[0]
         sim_count = h.sim_at_human_n.mean if h.sim_at_human_n else float(h.sim.unique)
         human_count = h.human_at_sim_n.mean if h.human_at_sim_n else float(h.human.unique)
-        unique = f"{sim_count:.0f} vs {human_count:.0f} (n = {h.equal_n})"
+        unique = f"{sim_count:.0f} / {human_count:.0f}"
     gap = "-"
     if sim.coherence:
         c = sim.coherence[0]
-        gap = f"{mdx.metric(c.sim.gap, 1, 100)} vs {mdx.metric(c.human.gap, 1, 100)}"
+        sim_gap, human_gap = c.sim.gap.estimate, c.human.gap.estimate
+        gap = f"{mdx.number(None if sim_gap is None else 100 * sim_gap, 1)} / {mdx.number(None if human_gap is None else 100 * human_gap, 1)}"
     return [mean_js, unique, gap]
 
 
+def _intervals_row(name: str, sim: SimulationResult) -> list[str]:
+    u = sim.recovery_uncertainty
+    iv = dict(u.intervals) if u is not None else {}
+    s = sim.recovery.summary
+    d = sim.distribution
+    row = [md(name)] + [mdx.with_interval(getattr(s, key), iv.get(key)) for key in ("f1_sign", "fpr", "fnr")]
+    row.append(mdx.with_interval(s.sign_flips, iv.get("sign_flips"), 0))
+    row.append(mdx.metric(d.mean_js.overall.js) if d is not None and d.mean_js is not None else "-")
+    row.append(mdx.metric(sim.coherence[0].difference, 1, 100) if sim.coherence else "-")
+    return row
+
+
 def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
-    """One row per run: the reference study's Table 2 columns, strict F1, mean JS, unique structures, gap."""
+    """One row per run: the reference study's Table 2 columns, strict F1, mean JS, unique structures, gap; then intervals."""
     gated = any(sim.gates for sim in result.simulations)
     rows = []
     for name, sim in zip(names, result.simulations):
-        row = [f"{md(display_path(sim.label))}"]
+        row = [md(name)]
         if gated:
             row.append(f"**{gate_status(sim)}**")
         row += table2_cells(sim.recovery.summary)
         row += _constructs(sim)
         rows.append(row)
-    headers = ["simulated run", *(["verdict"] if gated else []), *TABLE2_HEADERS, "mean JS", "unique structures (sim vs human)", "value-action gap % (sim vs human)"]
+    headers = ["run", *(["verdict"] if gated else []), *TABLE2_HEADERS, "mean JS", "unique sim / human", "gap % sim / human"]
     first = result.simulations[0]
     notes = []
+    if first.distribution is not None and first.distribution.mean_js is not None:
+        notes.append("mean JS over " + ", ".join(md(v) for v in first.distribution.mean_js.variables))
     if first.heterogeneity:
-        notes.append(f"unique structures: {md(first.heterogeneity[0].name)}, at the smaller of the two n")
+        notes.append(f"unique structures ({md(first.heterogeneity[0].name)}) at the smaller of the two n")
     if first.coherence:
         notes.append(f"gap: {md(first.coherence[0].name)}")
-    if first.distribution is not None and first.distribution.mean_js is not None:
-        notes.append("mean JS over " + ", ".join(md(v) for v in first.distribution.mean_js.variables) + " with its bootstrap interval")
     caption = (
         f"Leaderboard, one row per simulated run, in the layout of the reference study's Table 2 (alpha = {result.alpha:g}; "
-        "sign flips enter none of FPR, FNR and F1(Sign)) with strict F1 and the other constructs beside it"
+        "sign flips enter none of FPR, FNR and F1(Sign)), with strict F1 and the other constructs beside it"
         + ("; " + "; ".join(notes) if notes else "")
         + "."
     )
+    level = int(round(100 * result.bootstrap.get("level", 0.95)))
+    interval_table = ""
+    if result.bootstrap.get("replicates"):
+        interval_table = mdx.table(
+            ["run", "F1(Sign)", "FPR", "FNR", "sign flips", "mean JS", "gap difference sim - human (pp)"],
+            [_intervals_row(name, sim) for name, sim in zip(names, result.simulations)],
+            caption=f"The same runs with {level}% bootstrap intervals ({result.bootstrap.get('replicates')} replicates).",
+            label="tbl-leaderboard-intervals",
+        )
     return "\n\n".join(
-        [
+        part
+        for part in [
             mdx.section(1, "Leaderboard", "sec-leaderboard"),
-            f"Human data: {md(display_path(result.human.label))} ({result.human.n_used} rows used). Spec {md(result.spec_name)}.",
+            f"Human data: {md(display_path(result.human.label))} ({result.human.n_used} rows used). Spec {md(result.spec_name)}. "
+            "The runs' files are listed under Reports per run.",
             mdx.table(headers, rows, caption=caption, label="tbl-leaderboard"),
+            interval_table,
         ]
+        if part
     )
 
 
@@ -84,12 +110,12 @@ def alignment_section(stems: Sequence[tuple[str, str, str]]) -> str:
 
 
 def runs_section(result: CheckResult, names: Sequence[str]) -> str:
-    rows = [[md(display_path(sim.label)), md_code(f"{name}/report.html"), md_code(f"{name}/report.pdf")] for name, sim in zip(names, result.simulations)]
+    rows = [[md_code(f"{name}/"), md(display_path(sim.label)), f"{sim.dataset.n_used}"] for name, sim in zip(names, result.simulations)]
     return "\n\n".join(
         [
             mdx.section(1, "Reports per run", "sec-runs"),
             "Each run has a full report (verdict, data, heterogeneity, alignment, coherence, coefficient recovery, methods) "
-            "in a folder beside this one:",
-            mdx.table(["simulated run", "HTML", "PDF"], rows),
+            "in a folder beside this one, as `report.html` and `report.pdf`:",
+            mdx.table(["folder", "simulated data", "rows used"], rows, align=["left", "left", "right"]),
         ]
     )

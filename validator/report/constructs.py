@@ -43,7 +43,7 @@ def heterogeneity_section(sim: SimulationResult, figures: RunFigures) -> str:
             "(share of rows per bin or category; the title gives the Jensen-Shannon distance and its noise floor)."
         )
         stem, width = figures.distributions
-        parts.append(mdx.figure(stem, "Distributions, human (solid) vs simulation (hatched).", "fig-distributions", width))
+        parts.append(mdx.figure(stem, "Distributions, human (filled) vs simulation (open).", "fig-distributions", width))
     if not sim.heterogeneity:
         parts.append("The spec declares no heterogeneity check.")
         return "\n\n".join(parts)
@@ -77,7 +77,7 @@ def heterogeneity_section(sim: SimulationResult, figures: RunFigures) -> str:
     parts.append("\n\n".join(lines))
     if figures.structures:
         stem, width = figures.structures
-        parts.append(mdx.figure(stem, "Unique structures, human (solid) vs simulation (hatched), and at equal n.", "fig-structures", width))
+        parts.append(mdx.figure(stem, "Unique structures, human (filled) vs simulation (open), and at equal n.", "fig-structures", width))
     parts.append(
         "Unique counts and entropies carry no bootstrap interval on purpose: resampling with replacement can only lose "
         "structures, so its percentiles would sit below the estimate. Their uncertainty at equal n is the subsampling range."
@@ -97,7 +97,6 @@ def _overall_table(d: DistributionResult) -> str:
         rows.append(
             [
                 md(v.variable),
-                md(v.kind),
                 f"{c.n_human} / {c.n_sim}",
                 mdx.metric(c.js),
                 median,
@@ -112,9 +111,9 @@ def _overall_table(d: DistributionResult) -> str:
     if d.mean_js is not None:
         m = d.mean_js.overall
         median, p95, within = _floor_cells(m.js)
-        rows.append(["**mean JS**", "", f"{m.n_human} / {m.n_sim}", mdx.metric(m.js), median, p95, within, "", "", "", ""])
+        rows.append(["**mean JS**", f"{m.n_human} / {m.n_sim}", mdx.metric(m.js), median, p95, within, "", "", "", ""])
     return mdx.table(
-        ["variable", "kind", "n human / sim", "JS", "floor median", "floor p95", "within floor", "TVD", "Wasserstein", "test p", "SD ratio sim/human"],
+        ["variable", "n human / sim", "JS", "floor median", "floor p95", "within floor", "TVD", "Wasserstein", "test p", "SD ratio sim / human"],
         rows,
         caption="Distributional alignment over all rows. JS: Jensen-Shannon distance (base 2, in [0, 1]) with its bootstrap interval; "
         "floor: the distance between two independent resamples of the human data of the same sizes.",

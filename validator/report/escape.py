@@ -40,7 +40,7 @@ def md(text: object) -> str:
     """``text`` as literal Markdown text: every ASCII punctuation character backslash-escaped.
 
     Line breaks become spaces (a table cell or heading must stay on one line) and
-    runs of spaces are kept as single spaces. Example: ``md("<b>|x")`` is
+    runs of spaces collapse to one. Example: ``md("<b>|x")`` is
     ``"\\<b\\>\\|x"``, which Pandoc renders as the text ``<b>|x`` in HTML, Typst
     and PDF alike.
     """

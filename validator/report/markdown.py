@@ -45,11 +45,16 @@ def estimate(value: float | None, significant: bool | None) -> str:
     return num(fmt_estimate(value, significant))
 
 
-def interval(low: float | None, high: float | None, digits: int = 3, scale: float = 1.0) -> str:
-    """``[low, high]`` or '' when either bound is missing."""
+#: A no-break space: an interval wraps as one unit in a narrow table column, never after its comma.
+NBSP = "\u00a0"
+
+
+def interval(low: float | None, high: float | None, digits: int = 3, scale: float = 1.0, *, wrap: bool = False) -> str:
+    """``[low, high]`` (no-break space after the comma unless ``wrap``), or '' when either bound is missing."""
     if low is None or high is None:
         return ""
-    return num(f"[{fmt_number(low * scale, digits)}, {fmt_number(high * scale, digits)}]")
+    space = " " if wrap else NBSP
+    return num(f"[{fmt_number(low * scale, digits)},{space}{fmt_number(high * scale, digits)}]")
 
 
 def metric(value: Metric | None, digits: int = 3, scale: float = 1.0) -> str:

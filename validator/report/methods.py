@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from validator.report import markdown as mdx
 from validator.report.escape import md, md_code
+from validator.report.verdict import breakable
 from validator.results import CheckResult, SimulationResult
 from validator.spec.model import StudySpec
 
 RECOVERY_DEFINITION = """\
+From STUDY.md:
+
 > Fit every model on the human data (the reference) and on the simulated data. A coefficient is significant when its
 > two-sided p-value is below alpha. Compare coefficient by coefficient, over the coefficients estimable in both datasets:
 > **TP**: significant in both, same sign ("N Match"). **FP**: significant in the simulation, not in the human data.
@@ -35,6 +38,8 @@ overlap is that of Karr et al. (2006), as synthpop's `compare.fit.synds` reports
 overlap); "in human CI" says whether the simulated estimate lies inside the human confidence interval."""
 
 ALIGNMENT_DEFINITION = """\
+From STUDY.md:
+
 > Jensen-Shannon distance between the human and simulated distribution of a variable: the square root of the JS
 > divergence with base-2 logarithms, so it lies in [0, 1].
 
@@ -158,7 +163,7 @@ def _gates_table(sim: SimulationResult) -> str:
     for g in sim.gates:
         gate = g.gate
         rule = f"between {gate.threshold[0]:g} and {gate.threshold[1]:g}" if isinstance(gate.threshold, tuple) else f"{gate.comparison} {gate.threshold:g}"
-        rows.append([md(gate.name), md_code(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
+        rows.append([breakable(gate.name), breakable(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
     return mdx.table(["gate", "metric path", "rule", "compared value", "severity", "description"], rows, caption="Declared gates.", label="tbl-gate-definitions")
 
 

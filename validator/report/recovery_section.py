@@ -8,7 +8,7 @@ from validator.report.constructs import RunFigures
 from validator.report.escape import md
 from validator.results import CheckResult, SimulationResult
 
-OUTCOME_LABELS = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "**SIGN FLIP**", "TN": "TN"}
+OUTCOME_LABELS = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "**SIGN\u00a0FLIP**", "TN": "TN"}
 TABLE2_HEADERS = ["Total coef.", "Sig. in reference", "Sig. in simulation", "N match", "FPR", "FNR", "F1(Sign)", "Sign flips", "F1 strict"]
 
 
@@ -35,7 +35,7 @@ def _table2(sim: SimulationResult, level: int) -> str:
         iv = dict(u.intervals)
         keys = ["n_coefficients", "n_reference_significant", "n_sim_significant", "tp", "fpr", "fnr", "f1_sign", "sign_flips", "f1_strict"]
         digits = {"fpr": 3, "fnr": 3, "f1_sign": 3, "f1_strict": 3}
-        rows.append([f"{level}% interval", *[mdx.interval(iv[k].low, iv[k].high, digits.get(k, 0)) or "-" for k in keys]])
+        rows.append([f"{level}% interval", *[mdx.interval(iv[k].low, iv[k].high, digits.get(k, 0), wrap=True) or "-" for k in keys]])
     return mdx.table(
         ["", *TABLE2_HEADERS],
         rows,

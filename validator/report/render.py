@@ -86,6 +86,16 @@ def _quarto_executable() -> str | None:
 
 
 def _pandoc_path() -> str:
+    """The Pandoc binary that pypandoc-binary ships (found without importing pypandoc, which pulls in urllib), else pypandoc's own search."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pypandoc")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for folder in folders:
+        for name in ("pandoc", "pandoc.exe"):
+            candidate = Path(folder) / "files" / name
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
     try:
         import pypandoc
 
@@ -231,7 +241,10 @@ def pandoc_typst_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
 
 
 def _font_paths() -> list[str]:
-    """matplotlib's bundled DejaVu fonts: the same sans font in the figures and the PDF's tables, on every machine."""
+    """matplotlib's bundled fonts (DejaVu Sans and Mono): the same sans font in the figures and the PDF, on every machine.
+
+    Typst takes folders here, not single font files.
+    """
     import matplotlib
 
     return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]

@@ -14,6 +14,16 @@ def gate_status(sim: SimulationResult) -> str:
     return "PASS" if sim.passed else "FAIL"
 
 
+def _g(value: float | None) -> str:
+    """A gate's value as its message prints it (four significant digits)."""
+    return "-" if value is None else f"{value:.4g}"
+
+
+def breakable(text: str) -> str:
+    """A metric path as Markdown that may wrap after each dot (a zero-width space follows it)."""
+    return md(text).replace("\\.", "\\.\u200b")
+
+
 def _gates_table(sim: SimulationResult) -> str:
     rows = []
     for g in sim.gates:
@@ -22,22 +32,24 @@ def _gates_table(sim: SimulationResult) -> str:
             f"between {gate.threshold[0]:g} and {gate.threshold[1]:g}" if isinstance(gate.threshold, tuple) else f"{gate.comparison} {gate.threshold:g}"
         )
         on = "" if gate.on == "estimate" else f" ({gate.on} bound)"
+        name = breakable(gate.name) + ("" if gate.name == gate.path else f" ({breakable(gate.path)})")
         rows.append(
             [
-                md(gate.name),
-                md_code(gate.path),
+                name,
                 mdx.num(threshold) + on,
-                mdx.number(g.observed, 4) + (f" {mdx.interval(g.low, g.high, 4)}" if g.low is not None else ""),
+                _g(g.observed) + (mdx.num(f" [{_g(g.low)},{mdx.NBSP}{_g(g.high)}]") if g.low is not None and g.high is not None else ""),
                 "**PASS**" if g.passed else ("**FAIL**" if gate.severity == "error" else "**warning**"),
-                md(g.message),
             ]
         )
-    return mdx.table(
-        ["gate", "metric path", "rule", "observed [interval]", "result", "detail"],
+    table = mdx.table(
+        ["gate (metric path)", "rule", "observed [interval]", "result"],
         rows,
         caption="Gates declared for this check, in declaration order.",
         label="tbl-gates",
     )
+    failed = [g for g in sim.gates if not g.passed]
+    details = mdx.bullets([f"**{breakable(g.gate.name)}** ({md(g.severity)}): {md(g.message)}" for g in failed])
+    return table + ("\n\n" + details if failed else "")
 
 
 def _models_line(result: CheckResult, sim: SimulationResult) -> str:

@@ -1,0 +1,67 @@
+"""``simval check --report DIR --format html,pdf``: the options and the step that writes the reports.
+
+Kept apart from :mod:`validator.cli.main` so that adding the options costs that
+module one line and imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from validator.errors import UsageError
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--report DIR`` and ``--format FORMATS`` to the ``check`` subparser."""
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="write a validation report per simulated dataset to DIR/<run>/ (report.qmd, figures, results.json, "
+        "HTML and PDF), and DIR/comparison/ with several datasets",
+    )
+    parser.add_argument(
+        "--format",
+        dest="report_format",
+        metavar="FORMATS",
+        default=None,
+        help="report outputs, comma-separated: html, pdf (default: html,pdf)",
+    )
+
+
+def _preload() -> None:
+    # matplotlib's import (a few tenths of a second) overlaps the check instead of following it.
+    try:
+        import matplotlib.figure  # noqa: F401
+    except Exception:  # noqa: BLE001 - the report step imports it again and reports any error there
+        pass
+
+
+def check_report_args(args: argparse.Namespace) -> tuple[str, ...]:
+    """The requested report formats (empty without ``--report``); a bad ``--format`` fails before the check runs."""
+    report = getattr(args, "report", None)
+    formats = getattr(args, "report_format", None)
+    if not report:
+        if formats:
+            raise UsageError("--format chooses the outputs of --report DIR; give --report too")
+        return ()
+    from validator.report.build import parse_formats
+
+    parsed = parse_formats(formats or "html,pdf")
+    threading.Thread(target=_preload, name="simval-preload-matplotlib", daemon=True).start()
+    return parsed
+
+
+def write_reports(args: argparse.Namespace, result: object, formats: tuple[str, ...]) -> None:
+    """Build and render the reports; say where they are (on standard error when stdout carries the JSON)."""
+    from validator.report.build import build_reports
+
+    reports = build_reports(result, args.report, formats=formats)  # type: ignore[arg-type]
+    stream = sys.stderr if getattr(args, "json", None) == "-" else sys.stdout
+    written = [*reports.runs, *([reports.comparison] if reports.comparison else [])]
+    for output in written:
+        files = [str(p) for p in (output.html, output.pdf) if p is not None]
+        stream.write(f"report {output.name}: {', '.join(files) or output.qmd}\n")
+    stream.write(f"  (rendered with {reports.renderer})\n")
+    stream.flush()
