@@ -87,9 +87,16 @@ Responder = Callable[[Request], Scripted]
 class FixtureServer:
     """``with FixtureServer(responder) as server:`` serves at ``server.url`` until the block ends."""
 
-    def __init__(self, responder: Responder | None = None, *, on_request: Callable[[Request], None] | None = None) -> None:
+    def __init__(
+        self,
+        responder: Responder | None = None,
+        *,
+        on_request: Callable[[Request], None] | None = None,
+        job_error: tuple[int, str] | None = None,
+    ) -> None:
         self.responder = responder or good_reply
         self.on_request = on_request
+        self.job_error = job_error
         self.requests: list[Request] = []
         self.files: dict[str, bytes] = {}
         self.jobs: list[dict[str, Any]] = []
@@ -219,6 +226,10 @@ class FixtureServer:
                 })
 
             def _job(self, request: Request) -> None:
+                if server.job_error is not None:
+                    status, message = server.job_error
+                    self._send(status, {"error": {"message": message, "type": "scripted"}})
+                    return
                 body = request.body or {}
                 job = {
                     "id": f"ftjob-{len(server.jobs) + 1}", "object": "fine_tuning.job", "created_at": 0,

@@ -17,6 +17,9 @@ def run(args: argparse.Namespace) -> int:
     human = args.human
     if human == "-" and "-" in args.sims:
         raise UsageError("only one dataset can come from standard input")
+    from validator.cli.report_options import check_report_args, write_reports
+
+    report_formats = check_report_args(args)
     excluded: tuple[int, ...] = ()
     if getattr(args, "exclude_rows", None):
         from validator.finetune.manifest import manifest_rows_for
@@ -63,4 +66,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_check(result, coefficients=not args.no_coefficients))
     sys.stdout.flush()
+    if report_formats:
+        write_reports(args, result, report_formats)
     return 0 if result.passed else 1

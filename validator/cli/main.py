@@ -93,6 +93,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="set aside the human rows listed in a 'simval finetune prepare' manifest (the training rows)",
     )
+    from validator.cli.report_options import add_report_options
+
+    add_report_options(p)
     p.set_defaults(handler="validator.cli.check_cmd:run")
 
 

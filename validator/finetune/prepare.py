@@ -77,7 +77,7 @@ def prepare(
     """Write the training file ``out`` and its manifest (see the module docstring)."""
     from validator.api import read_dataset
 
-    study = spec if isinstance(spec, StudySpec) else load_spec(spec)
+    study = spec if isinstance(spec, StudySpec) else load_spec(os.fspath(spec))
     sim = study.simulation
     if sim is None:
         raise UsageError(f"the spec '{study.name}' has no simulation section, which finetuning data is written with")

@@ -133,6 +133,8 @@ def _message(exc: Any) -> str:
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
     text = str(getattr(exc, "message", "") or exc)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict) and body["error"].get("message"):
-        text = str(body["error"]["message"])
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            text = str(inner["message"])
     return f"HTTP {status}: {text}" if status else text

@@ -144,7 +144,7 @@ def _read_item(item: AnswerItem, group: BracketGroup) -> dict[str, object]:
         return {item.columns[0]: value}
     if len(group.elements) != len(item.columns):
         raise AnswerError(f"expected {len(item.columns)} number{'s' if len(item.columns) > 1 else ''}, got {len(group.elements)}")
-    numbers: dict[str, object] = {}
+    numbers: dict[str, float] = {}
     for column, element, bounds, whole in zip(item.columns, group.elements, item.ranges or [(None, None)] * len(item.columns), item.integer or [False] * len(item.columns)):
         raw = _unquote(element).rstrip("%").strip()
         if not _NUMBER.match(raw):
@@ -159,10 +159,10 @@ def _read_item(item: AnswerItem, group: BracketGroup) -> dict[str, object]:
             raise AnswerError(f"{format_number(number)} for {column} is not a whole number")
         numbers[column] = number
     if item.total is not None:
-        total = sum(float(v) for v in numbers.values())  # type: ignore[arg-type]
+        total = sum(numbers.values())
         if abs(total - item.total) > item.tolerance + 1e-9:
             raise AnswerError(f"the numbers sum to {format_number(total)}, not {format_number(item.total)}")
-    return numbers
+    return dict(numbers)
 
 
 def render_reply(items: Sequence[AnswerItem], values: Mapping[str, object]) -> str:

@@ -3,7 +3,8 @@
 A request is started only if it fits: with ``max_requests``, fewer than that
 many requests have been started; with ``max_cost``, the cost so far plus the
 worst-case cost of every request in flight, this one included, stays within
-the limit. The worst case of a request is its prompt's UTF-8 bytes plus 16
+the limit (a request that does not fit waits for those in flight to settle,
+and the run stops when it still does not fit with none in flight). The worst case of a request is its prompt's UTF-8 bytes plus 16
 per message as prompt tokens (a token is at least one byte) and
 ``max_tokens`` completion tokens; once the reply arrives its reported usage
 replaces the estimate. So ``--max-cost`` is never exceeded when the server
@@ -67,7 +68,11 @@ class Budget:
         return (prompt_tokens * float(self.price_in) + completion_tokens * float(self.price_out)) / 1e6  # type: ignore[arg-type]
 
     def reserve(self, prompt_estimate: int, max_tokens: int) -> Reservation | None:
-        """Hold the worst case of one more request, or None (and ``stopped`` says why) when it does not fit."""
+        """Hold the worst case of one more request, or None when it does not fit.
+
+        ``stopped`` says why when the answer is final; when it is not set, the
+        request may fit once the requests in flight settle.
+        """
         if self.stopped:
             return None
         if self.max_requests is not None and self.requests >= self.max_requests:
@@ -75,7 +80,9 @@ class Budget:
             return None
         worst = self.request_cost(prompt_estimate, max_tokens)
         if self.max_cost is not None and self.cost + self.held + worst > self.max_cost + 1e-12:
-            self.stopped = f"the next request could exceed the budget of ${self.max_cost:g} (spent ${self.cost:.4f})"
+            # While requests are in flight their actual cost may free room: only then is "no" final.
+            if self.held <= 1e-15:
+                self.stopped = f"the next request could exceed the budget of ${self.max_cost:g} (spent ${self.cost:.4f})"
             return None
         self.requests += 1
         self.held += worst

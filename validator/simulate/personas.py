@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any
 from dataclasses import dataclass, fields, replace
 
 from validator.errors import UsageError
@@ -54,7 +55,7 @@ def _persona_spec(spec: StudySpec, sim: SimulationSpec) -> StudySpec:
         for column in spec.columns
         if column.name in wanted
     )
-    cleared: dict[str, object] = {
+    cleared: dict[str, Any] = {
         "constraints": (), "derived": (), "models": (), "distributions": None,
         "heterogeneity": (), "coherence": (), "gates": (), "simulation": None,
     }
@@ -67,7 +68,7 @@ def read_personas(data: str | os.PathLike[str] | object, spec: StudySpec, *, lab
     from validator.api import read_dataset
 
     sim = _require_simulation(spec)
-    dataset = read_dataset(data, _persona_spec(spec, sim), label=label)  # type: ignore[arg-type]
+    dataset = read_dataset(data, _persona_spec(spec, sim), label=label)
     frame = dataset.frame
     has_factors = all(factor not in dataset.absent_optional for factor in sim.factors)
     ids = [str(row) for row in frame.index]
@@ -127,7 +128,7 @@ def _missing(value: object) -> bool:
     try:
         import pandas as pd
 
-        return bool(pd.isna(value))  # type: ignore[arg-type]
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 

@@ -72,7 +72,8 @@ class Progress:
         percent = 100.0 * self.done / self.total if self.total else 100.0
         extra = f", {self.failed} failed" if self.failed else ""
         extra += f", {self.retries} retries" if self.retries else ""
-        return f"{self.done}/{self.total} participants ({percent:.0f}%), {rate:.1f}/s, ETA {eta}{extra}"
+        speed = f"{rate:.1f}/s" if rate >= 1 or rate == 0 else f"{rate * 60:.1f}/min"
+        return f"{self.done}/{self.total} participants ({percent:.0f}%), {speed}, ETA {eta}{extra}"
 
     def _draw(self, now: float) -> None:
         self._last_draw = now

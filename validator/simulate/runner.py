@@ -136,6 +136,8 @@ class _Runner:
         self.fatal: ServerRefused | None = None
         self.token_param = "max_tokens"
         self.rng = random.Random()
+        # Set whenever a request settles its cost, so that requests waiting for budget look again.
+        self.settled = asyncio.Event()
 
     async def run(self, todo: list[tuple[Participant, ParticipantState]]) -> RunCounts:
         queue: asyncio.Queue[tuple[Participant, ParticipantState]] = asyncio.Queue()
@@ -248,8 +250,13 @@ class _Runner:
             if self.stop:
                 return _STOPPED
             reservation = self.budget.reserve(estimate, self.settings.max_tokens)
+            while reservation is None and not self.budget.stopped and not self.stop:
+                self.settled.clear()
+                await self.settled.wait()
+                reservation = self.budget.reserve(estimate, self.settings.max_tokens)
             if reservation is None:
                 self.stop = True
+                self.settled.set()  # wake the workers waiting for room: the run is over
                 return _STOPPED
             self.counts.requests += 1
             tag = request_tag(self.settings.salt, participant.id, turn, attempt)
@@ -270,7 +277,7 @@ class _Runner:
                     kwargs["seed"] = self.settings.seed
                 completion = await self.client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
-                self.budget.settle(reservation, None, billed=False)
+                self._settle(reservation, None, billed=False)
                 status = exc.status_code
                 message = self.redactor.scrub(_status_message(exc))
                 if status == 400 and self.token_param == "max_tokens" and "max_completion_tokens" in message:
@@ -281,17 +288,17 @@ class _Runner:
                 retry_after = parse_retry_after(dict(exc.response.headers)) if exc.response is not None else None
                 cause = "rate_limit" if status == 429 else f"http_{status}"
             except openai.APITimeoutError:
-                self.budget.settle(reservation, None, billed=False)
+                self._settle(reservation, None, billed=False)
                 message, cause = f"no reply within {self.settings.timeout:g} s", "timeout"
             except openai.APIConnectionError as exc:
-                self.budget.settle(reservation, None, billed=False)
+                self._settle(reservation, None, billed=False)
                 message, cause = self.redactor.scrub(f"connection failed: {exc}"), "connection"
             except (openai.APIError, ValueError) as exc:
-                self.budget.settle(reservation, None, billed=False)
+                self._settle(reservation, None, billed=False)
                 message, cause = self.redactor.scrub(f"unreadable response: {exc}"), "bad_response"
             else:
                 usage = _usage(completion)
-                self.budget.settle(reservation, usage)
+                self._settle(reservation, usage)
                 choice = completion.choices[0] if getattr(completion, "choices", None) else None
                 if choice is not None:
                     return _Reply(choice.message.content if choice.message else None, usage, choice.finish_reason)
@@ -311,6 +318,10 @@ class _Runner:
             if retry_after is not None:
                 self.pause_until = max(self.pause_until, time.monotonic() + min(retry_after, self.settings.policy.max_retry_after))
             await asyncio.sleep(delay)
+
+    def _settle(self, reservation: Any, usage: dict[str, int] | None, *, billed: bool = True) -> None:
+        self.budget.settle(reservation, usage, billed=billed)
+        self.settled.set()
 
     async def _journal_error(
         self,

@@ -142,15 +142,15 @@ def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpe
 def _cells(r: _Reader, body: Mapping[str, Any], factors: tuple[str, ...], columns: Mapping[str, ColumnSpec]) -> tuple[CellSpec, ...]:
     if body.get("cells") is None:
         # The full factorial, in the order of the factors' declared values.
-        levels = [columns[f].values or () for f in factors]
-        return tuple(CellSpec(tuple(zip(factors, combo))) for combo in itertools.product(*levels))
+        declared = [columns[f].values or () for f in factors]
+        return tuple(CellSpec(tuple(zip(factors, combo))) for combo in itertools.product(*declared))
     if not factors:
         raise r.fail("simulation.cells", "cells need factors: list the factor columns in simulation.factors")
     cells: list[CellSpec] = []
     for i, raw in enumerate(r.sequence(body["cells"], "simulation.cells")):
         path = f"simulation.cells[{i}]"
         entry = r.mapping(raw, path, factors)
-        levels = []
+        levels: list[tuple[str, str]] = []
         for factor in factors:
             if factor not in entry:
                 raise r.fail(path, f"the cell gives no level of the factor '{factor}'")
@@ -274,8 +274,9 @@ def _answer(r: _Reader, raw: Any, path: str, columns: Mapping[str, ColumnSpec]) 
             if columns[name].type != "numeric":
                 raise r.fail(f"{path}.columns[{j}]", f"'{name}' is a {columns[name].type} column; 'columns' takes numeric columns")
         return _numbers(r, body, path, tuple(columns[n] for n in chosen))
-    name = r.text(body["column"], _join(path, "column"))
-    assert name is not None
+    text = r.text(body["column"], _join(path, "column"))
+    assert text is not None
+    name = text
     if name not in columns:
         raise r.fail(_join(path, "column"), f"unknown column '{name}' ({did_you_mean(name, names)})")
     column = columns[name]

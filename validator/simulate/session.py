@@ -71,7 +71,7 @@ def journal_path_for(out: str | os.PathLike[str]) -> Path:
 
 
 def _study(spec: str | os.PathLike[str] | StudySpec) -> tuple[StudySpec, SimulationSpec]:
-    study = spec if isinstance(spec, StudySpec) else load_spec(spec)
+    study = spec if isinstance(spec, StudySpec) else load_spec(os.fspath(spec))
     if study.simulation is None:
         raise UsageError(f"the spec '{study.name}' has no simulation section; see docs/simulation.md to add one")
     return study, study.simulation
@@ -207,7 +207,18 @@ def simulate(
     )
 
 
-async def _run(sim, todo, book, client, key, base_url, settings, budget, meter, redactor) -> RunCounts:  # type: ignore[no-untyped-def]
+async def _run(
+    sim: SimulationSpec,
+    todo: list[tuple[Any, ParticipantState]],
+    book: Journal,
+    client: Any,
+    key: str,
+    base_url: str | None,
+    settings: RunSettings,
+    budget: Budget,
+    meter: Progress,
+    redactor: Redactor,
+) -> RunCounts:
     own = client is None
     if own:
         import openai
