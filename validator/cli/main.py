@@ -27,11 +27,18 @@ DESCRIPTION = """\
 simval tells you whether data simulated by a language model can stand in for
 human survey or experiment data. It fits the study's regression models on the
 human data and on each simulated dataset and reports sign-aware coefficient
-recovery (TP/FP/FN/sign flips, FPR, FNR, F1(Sign)).
+recovery (TP/FP/FN/sign flips, FPR, FNR, F1(Sign)), distributional alignment
+(Jensen-Shannon distance, overall and by subgroup), heterogeneity (unique
+response structures) and belief-action coherence (the value-action gap), each
+with bootstrap intervals and the human noise floor.
 
-  simval demo                         write the synthetic demo data and check it
-  simval check human.csv sim.csv      check a simulation (spec: hunt2025)
-  simval spec list                    the bundled study specs
+  simval demo                                  write the synthetic demo data and check it
+  simval check human.csv sim.csv               check a simulation (spec: hunt2025)
+  simval check human.csv sim.csv --report out  also write HTML and PDF validation reports
+  simval check human.csv sim.csv --gates g.yaml  exit 1 when a gate fails (for CI)
+  simval gates suggest human.csv -o g.yaml     thresholds from the human data's own noise
+  simval simulate --dry-run                    show the simulation prompts
+  simval spec list                             the bundled study specs
 """
 
 EPILOG = """\
