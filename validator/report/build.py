@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from validator.errors import UsageError
+from validator.provenance import PACKAGES, package_versions
 from validator.report import comparison as comparison_sections
 from validator.report import figures
 from validator.report.constructs import RunFigures, alignment_section, coherence_section, heterogeneity_section
@@ -42,7 +43,8 @@ from validator.spec.model import StudySpec
 
 COMPARISON = "comparison"
 #: Packages whose versions the reproducibility section lists (besides simval and Python).
-PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "formulaic", "matplotlib", "tabulate", "PyYAML", "pypandoc-binary", "typst")
+#: Reported in the reproducibility section: the analysis packages and the renderers.
+REPORT_PACKAGES = (*PACKAGES, "pypandoc-binary", "typst")
 
 
 @dataclass(frozen=True)
@@ -105,18 +107,6 @@ def _command(command: Sequence[str] | None) -> str:
     if argv and Path(argv[0]).name in ("simval", "__main__.py", "simval.exe"):
         argv = ["simval", *argv[1:]]
     return shlex.join(argv)
-
-
-def _packages() -> dict[str, str]:
-    from importlib import metadata
-
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 def _spec_for(result: CheckResult) -> StudySpec | None:
@@ -250,7 +240,7 @@ def build_reports(
         timestamp=text_time,
         python=sys.version.split()[0],
         platform=platform.platform(),
-        packages=_packages(),
+        packages=package_versions(REPORT_PACKAGES),
         renderer=chosen.description,
     )
     spec = spec if spec is not None else _spec_for(result)
