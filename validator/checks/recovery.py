@@ -94,16 +94,20 @@ def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec,
     return adjusted
 
 
-def _used_rows(design: Design, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
+def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
     """The design restricted to the rows some replicate of the chunk uses, and their weights.
 
-    ``used`` marks the frame's rows with a non-zero weight in some replicate (None: all rows).
-    A row with weight zero in every replicate contributes nothing to any fit; dropping it
-    makes subsamples of a large dataset (equal-n comparisons) cheap.
+    ``position`` maps a frame row to its row in the design (-1: not in the design);
+    ``used`` lists the frame rows with a non-zero weight in some replicate (None: all).
+    A row with weight zero in every replicate contributes nothing to any fit; dropping
+    it makes subsamples of a large dataset (equal-n comparisons) cheap.
     """
-    if used is None or design.rows is None:
-        return design, weights[:, design.rows] if design.rows is not None else weights
-    keep = used[design.rows]
+    if design.rows is None:
+        return design, weights
+    if used is None:
+        return design, weights[:, design.rows]
+    keep = position[used]
+    keep = keep[keep >= 0]
     rows = design.rows[keep]
     from dataclasses import replace
 
@@ -127,30 +131,38 @@ def coefficient_draws(
 ) -> CoefficientDraws:
     """Refit every model on each replicate given as row weights; significance and sign per coefficient."""
     frame = dataset.frame
-    designs: list[tuple[ModelSpec, Design | None]] = []
+    designs: list[tuple[ModelSpec, Design | None, np.ndarray]] = []
     for model in models:
         built = build_design(model, frame)
-        designs.append((model, built if isinstance(built, Design) else None))
+        position = np.full(len(frame), -1)
+        if isinstance(built, Design) and built.rows is not None:
+            position[built.rows] = np.arange(len(built.rows))
+        designs.append((model, built if isinstance(built, Design) else None, position))
     chunks_valid: list[np.ndarray] = []
     chunks_sig: list[np.ndarray] = []
     chunks_sign: list[np.ndarray] = []
     keys: list[tuple[str, str]] | None = None
+    starts: dict[str, np.ndarray] = {}
     for weights in weight_chunks:
         b = weights.shape[0]
-        used: np.ndarray = np.asarray(weights.any(axis=0))
-        sparse_chunk = used if used.mean() < 0.5 else None
+        used = np.flatnonzero(weights.any(axis=0))
+        sparse_chunk = used if used.size < 0.5 * weights.shape[1] else None
         estimates: list[np.ndarray] = []
         p_values: list[np.ndarray] = []
         valid: list[np.ndarray] = []
         chunk_keys: list[tuple[str, str]] = []
         spans: list[slice] = []
         start = 0
-        for model, design in designs:
+        for model, design, position in designs:
             if design is None:
                 continue
             try:
-                used_design, used_weights = _used_rows(design, weights, sparse_chunk)
-                batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type)
+                used_design, used_weights = _used_rows(design, position, weights, sparse_chunk)
+                batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type, start=starts.get(model.id))
+                if model.id not in starts and batched.estimable.any():
+                    # Later chunks start Newton from the typical estimate of this one instead of
+                    # refitting the full data first: the same optimum, fewer fits.
+                    starts[model.id] = np.median(batched.params[batched.estimable], axis=0)
                 est, p, ok, terms = batched.params, batched.p_values, batched.estimable, batched.terms
             except NotImplementedError:
                 est, p, ok, terms = _expanded_fits(model, frame, weights, alpha)
