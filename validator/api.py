@@ -159,20 +159,23 @@ def check(
         declared = tuple(gates)
     ctx = CheckContext(seed=seed, replicates=replicates, level=study.uncertainty.level, equal_n_draws=study.uncertainty.equal_n_draws)
 
-    human_label = "human" if isinstance(human, pd.DataFrame) else _labels([human])[0]
-    human_data = read_dataset(human, study, label=human_label, strict=strict, exclude_rows=exclude_human_rows)
-    human_fits = fit_models(study.models, human_data.frame, alpha=test_alpha, correction=study.correction)
-    labels = _labels(sims)
-    sim_data = [read_dataset(data, study, label=label, strict=strict) for label, data in zip(labels, sims)]
     from concurrent.futures import ThreadPoolExecutor
 
     from validator.checks.registry import planned_checks
 
+    human_label = "human" if isinstance(human, pd.DataFrame) else _labels([human])[0]
+    labels = _labels(sims)
     plan = planned_checks(study)
     n_workers = max(1, workers or os.cpu_count() or 1)
     # Every piece draws from its own seeded stream (CheckContext.rng), so the
-    # results are the same whichever thread runs it and in whatever order.
+    # results are the same whichever thread runs it and in whatever order. Tasks
+    # wait only on tasks submitted before them, so the pool cannot deadlock.
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        human_read = pool.submit(read_dataset, human, study, label=human_label, strict=strict, exclude_rows=exclude_human_rows)
+        sim_reads = [pool.submit(read_dataset, data, study, label=label, strict=strict) for label, data in zip(labels, sims)]
+        human_data = human_read.result()
+        human_fits = fit_models(study.models, human_data.frame, alpha=test_alpha, correction=study.correction)
+        sim_data = [future.result() for future in sim_reads]
         human_replicates = (
             pool.submit(human_draws, study.models, human_data, ctx, alpha=test_alpha, correction=study.correction)
             if study.models and ctx.replicates
