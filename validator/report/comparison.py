@@ -35,11 +35,16 @@ def _intervals_row(name: str, sim: SimulationResult) -> list[str]:
     iv = dict(u.intervals) if u is not None else {}
     s = sim.recovery.summary
     d = sim.distribution
-    row = [md(name)] + [mdx.with_interval(getattr(s, key), iv.get(key)) for key in ("f1_sign", "fpr", "fnr")]
+    row = [_breakable(name)] + [mdx.with_interval(getattr(s, key), iv.get(key)) for key in ("f1_sign", "fpr", "fnr")]
     row.append(mdx.with_interval(s.sign_flips, iv.get("sign_flips"), 0))
     row.append(mdx.metric(d.mean_js.overall.js) if d is not None and d.mean_js is not None else "-")
     row.append(mdx.metric(sim.coherence[0].difference, 1, 100) if sim.coherence else "-")
     return row
+
+
+def _breakable(name: str) -> str:
+    """A run name that may wrap after its (escaped) underscores, so long names stay in their column."""
+    return md(name).replace("\\_", "\\_\u200b")
 
 
 def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
@@ -47,7 +52,7 @@ def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
     gated = any(sim.gates for sim in result.simulations)
     rows = []
     for name, sim in zip(names, result.simulations):
-        row = [md(name)]
+        row = [_breakable(name)]
         if gated:
             row.append(f"**{gate_status(sim)}**")
         row += table2_cells(sim.recovery.summary)
