@@ -31,7 +31,7 @@ def main() -> int:
     from validator.api import read_dataset
     from validator.bootstrap.weights import bootstrap_weights
     from validator.checks.context import CheckContext
-    from validator.checks.recovery import coefficient_draws
+    from validator.recovery.uncertainty import coefficient_draws
     from validator.demo.generate import write_demo
     from validator.models.fit import fit_model
     from validator.spec.load import load_spec

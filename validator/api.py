@@ -92,7 +92,7 @@ def _recovery_part(
     ctx: CheckContext,
     alpha: float,
 ) -> tuple:
-    from validator.checks.recovery import recovery_uncertainty
+    from validator.recovery.uncertainty import recovery_uncertainty
 
     sim_fits = fit_models(study.models, sim_data.frame, alpha=alpha, correction=study.correction)
     recovery = compare_fits(human_fits, sim_fits, alpha=alpha)
@@ -135,7 +135,7 @@ def check(
     import pandas as pd
 
     from validator.checks.context import CheckContext
-    from validator.checks.recovery import human_draws
+    from validator.recovery.uncertainty import human_draws
 
     study = spec if isinstance(spec, StudySpec) else load_spec(spec)
     test_alpha = study.alpha if alpha is None else alpha

@@ -16,10 +16,10 @@ from validator.provenance import display_path
 from validator.recovery.records import RecoveryResult
 
 if TYPE_CHECKING:
-    from validator.checks.coherence import CoherenceResult
-    from validator.checks.distribution import DistributionResult
-    from validator.checks.heterogeneity import HeterogeneityResult
-    from validator.checks.recovery import RecoveryUncertainty
+    from validator.coherence.check import CoherenceResult
+    from validator.alignment.check import DistributionResult
+    from validator.heterogeneity.check import HeterogeneityResult
+    from validator.recovery.uncertainty import RecoveryUncertainty
     from validator.gates.records import GateResult
 
 if TYPE_CHECKING:

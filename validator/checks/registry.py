@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from validator.checks.coherence import compare_coherence
+from validator.coherence.check import compare_coherence
 from validator.checks.context import CheckContext
-from validator.checks.distribution import compare_distributions
-from validator.checks.heterogeneity import compare_structures
+from validator.alignment.check import compare_distributions
+from validator.heterogeneity.check import compare_structures
 from validator.io.ingest import Dataset
 from validator.spec.model import StudySpec
 

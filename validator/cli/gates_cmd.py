@@ -25,7 +25,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_suggest(args: argparse.Namespace) -> int:
     from validator.api import read_dataset
-    from validator.gates.suggest import suggest_gates, suggestion_yaml
+    from validator.gates.thresholds import suggest_gates, suggestion_yaml
 
     if args.draws < 20:
         raise UsageError(f"--draws must be at least 20, got {args.draws}")

@@ -40,7 +40,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     from validator.io.readers import read_table
-    from validator.spec.init import starter_spec
+    from validator.spec.starter import starter_spec
 
     table = read_table(args.data)
     default_name = "".join(ch if ch.isalnum() else "_" for ch in Path(args.data).stem).strip("_") or "study"

@@ -24,7 +24,7 @@ import pandas as pd
 
 from validator._version import __version__
 from validator.errors import UsageError
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 DEMO_SEED: int = 20251126
 """Default seed of every demo sample (the paper's arXiv month, written as a date)."""

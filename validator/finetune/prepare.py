@@ -33,7 +33,7 @@ from validator.simulate.model import SimulationSpec
 from validator.simulate.personas import Persona
 from validator.spec.load import load_spec
 from validator.spec.model import StudySpec
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 __all__ = ["PrepareResult", "prepare", "manifest_path_for", "STRATEGIES"]
 

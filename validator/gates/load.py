@@ -14,7 +14,7 @@ from validator.gates.catalog import find_path, nearest_paths
 from validator.gates.records import BOUNDS, COMPARISONS, SEVERITIES, Gate
 from validator.spec.load import read_yaml
 from validator.spec.model import StudySpec
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 GATE_KEYS = ("name", "path", "comparison", "threshold", "on", "severity", "tolerance", "description")
 

@@ -21,7 +21,7 @@ from validator.errors import InputError
 from validator.io.readers import RawTable
 from validator.spec.expressions import parse_expression
 from validator.spec.model import ColumnSpec, StudySpec
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 #: Raw texts that mean "no answer" in every column, besides a column's own ``missing``.
 DEFAULT_MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None")

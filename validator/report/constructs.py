@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from validator.checks.distribution import Breakdown, DistributionResult
+from validator.alignment.check import Breakdown, DistributionResult
 from validator.report import markdown as mdx
 from validator.report.escape import md
 from validator.results import SimulationResult

@@ -26,8 +26,8 @@ from validator.report.escape import mpl
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from validator.checks.distribution import DistributionResult
-    from validator.checks.heterogeneity import HeterogeneityResult
+    from validator.alignment.check import DistributionResult
+    from validator.heterogeneity.check import HeterogeneityResult
     from validator.models.types import ModelFit
     from validator.recovery.records import RecoveryResult
     from validator.results import SimulationResult

@@ -18,7 +18,7 @@ from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnS
 from validator.simulate.template import Template, parse_template
 from validator.spec.load import _join, _Reader
 from validator.spec.model import ColumnSpec, StudySpec
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 __all__ = ["parse_simulation", "SIMULATION_KEYS"]
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from validator.errors import SpecError
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 __all__ = ["Template", "parse_template", "TemplateError"]
 

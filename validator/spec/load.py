@@ -45,7 +45,7 @@ from validator.spec.model import (
     UncertaintySpec,
     cov_type_problem,
 )
-from validator.suggest import did_you_mean
+from validator.did_you_mean import did_you_mean
 
 SPEC_VERSION = 1
 

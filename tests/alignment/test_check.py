@@ -9,7 +9,7 @@ from scipy.spatial.distance import jensenshannon
 
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.checks.distribution import compare_distributions
+from validator.alignment.check import compare_distributions
 from validator.spec.load import load_spec, parse_spec_text
 
 SPEC = load_spec("hunt2025")

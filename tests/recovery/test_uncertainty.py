@@ -8,7 +8,7 @@ import pytest
 
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.checks.recovery import CoefficientDraws, recovery_statistics, recovery_uncertainty, human_draws
+from validator.recovery.uncertainty import CoefficientDraws, recovery_statistics, recovery_uncertainty, human_draws
 from validator.models.fit import fit_models
 from validator.recovery.classify import coefficient_outcome, summarize
 from validator.recovery.compare import compare_fits

@@ -7,7 +7,7 @@ import pandas as pd
 
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.checks.heterogeneity import compare_structures
+from validator.heterogeneity.check import compare_structures
 from validator.spec.load import load_spec
 
 SPEC = load_spec("hunt2025")

@@ -9,7 +9,7 @@ import pytest
 from validator.api import read_dataset
 from validator.bootstrap.weights import bootstrap_weights, percentile_interval
 from validator.checks.context import CheckContext
-from validator.checks.coherence import compare_coherence
+from validator.coherence.check import compare_coherence
 from validator.coherence.gap import gap_batched, target_indicators
 from validator.spec.load import load_spec
 

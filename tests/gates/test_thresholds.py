@@ -7,7 +7,7 @@ import pytest
 import validator
 from validator.api import read_dataset
 from validator.demo.generate import generate_human
-from validator.gates.suggest import suggest_gates, suggestion_yaml
+from validator.gates.thresholds import suggest_gates, suggestion_yaml
 from validator.spec.load import load_spec
 
 SPEC = load_spec("hunt2025")
