@@ -1,0 +1,1 @@
+"""The verdict: pass, fail or inconclusive, per construct and overall."""
