@@ -10,7 +10,7 @@ import sys
 from validator.api import check
 from validator.cli.output import write_text
 from validator.errors import UsageError
-from validator.present.terminal import format_check, verdict_line
+from validator.present.terminal import format_check, quiet_lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY '{summary_path}': {exc.strerror}") from None
     if args.json != "-":
         if args.quiet:
-            print("\n".join(verdict_line(sim) for sim in result.simulations))
+            print(quiet_lines(result))
         else:
-            print(format_check(result, coefficients=not args.no_coefficients))
+            print(format_check(result, detail=min(2, args.verbose), coefficients=not args.no_coefficients))
     sys.stdout.flush()
     if report_formats:
         write_reports(args, result, report_formats)

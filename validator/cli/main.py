@@ -42,7 +42,7 @@ with bootstrap intervals and the human noise floor.
 """
 
 EPILOG = """\
-exit codes: 0 success and every gate passed, 1 a gate failed,
+exit codes: 0 every verdict passed (or is inconclusive), 1 a verdict failed,
             2 usage or input error, 3 internal error
 """
 
@@ -61,7 +61,12 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         "check",
         help="validate simulated datasets against a human dataset",
         description="Fit every model of the spec on the human data and on each simulated "
-        "dataset, and report coefficient recovery.",
+        "dataset and compare them: coefficient recovery (sign-aware), distributional alignment "
+        "(Jensen-Shannon distance overall and by subgroup), heterogeneity (unique response "
+        "structures at equal n) and belief-action coherence (the value-action gap), with "
+        "bootstrap intervals and human noise floors. Prints a verdict per simulated dataset "
+        "(pass, fail or inconclusive per construct and overall) from the spec's gates, or "
+        "without gates from default rules calibrated on the human data's own noise.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -79,13 +84,21 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         help="bootstrap replicates for intervals and noise floors (default: the spec's, 1000; 0 switches them off)",
     )
     p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside")
-    p.add_argument("--quiet", action="store_true", help="print only the verdict line per simulated dataset")
-    p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates)")
+    p.add_argument("--quiet", action="store_true", help="print only the verdicts")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v adds every construct's table and the gates; -vv every coefficient, subgroup and set-aside row",
+    )
+    p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates and the default rules)")
     p.add_argument(
         "--fail-on",
-        choices=["error", "warning"],
+        choices=["error", "warning", "inconclusive"],
         default="error",
-        help="which failed gates make the exit code 1 (default: error; warning: warnings too)",
+        help="what makes the exit code 1 besides a failing verdict (default: error gates; "
+        "warning: warning gates too; inconclusive: an inconclusive verdict too)",
     )
     p.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per gate per simulated dataset)")
     p.add_argument(

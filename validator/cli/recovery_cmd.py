@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from tabulate import tabulate
-
 from validator.cli.output import write_text
 from validator.errors import UsageError
-from validator.present.terminal import TABLE2_HEADERS, coefficient_table, not_estimable_lines, table2_row
+from validator.checks.entry import PresentOptions
+from validator.present.text import render_table, terminal_width
+from validator.recovery.check import RecoveryCheck
+from validator.recovery.present import coefficient_table, table2
 from validator.recovery.compare import compare_fits
 from validator.recovery.tables import read_coefficient_table
 
@@ -24,10 +25,11 @@ def run(args: argparse.Namespace) -> int:
 
         write_text(args.json, dumps({"human": args.human_coefs, "simulation": args.sim_coefs, "recovery": recovery.to_dict()}))
     if args.json != "-":
+        width = terminal_width()
+        options = PresentOptions(detail=2, alpha=args.alpha)
+        check = RecoveryCheck(fits=tuple(sim), result=recovery, uncertainty=None)
         print(f"Coefficient recovery: {args.sim_coefs} against {args.human_coefs} (alpha {args.alpha:g})")
-        print(tabulate([table2_row(recovery.summary)], headers=TABLE2_HEADERS, tablefmt="simple", disable_numparse=True))
-        for line in not_estimable_lines(recovery):
-            print(line)
+        print(render_table(table2(check, options), width))
         print()
-        print(coefficient_table(recovery))
+        print(render_table(coefficient_table(recovery, options, corrected=False), width))
     return 0

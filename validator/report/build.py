@@ -33,6 +33,7 @@ from validator.report.constructs import RunFigures, alignment_section, coherence
 from validator.report.data_section import data_section
 from validator.report.escape import safe_name, yaml_md, yaml_plain
 from validator.report.methods import Provenance, methods_section, reproducibility_section
+from validator.report.other_checks import other_checks_section
 from validator.report.recovery_section import recovery_section
 from validator.provenance import display_path
 from validator.report.render import FORMATS, Preference, RenderError, Renderer, RenderFailure, RenderJob, failure_message, find_renderer
@@ -170,8 +171,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
     single = replace(result, simulations=(sim,))
     (folder / "results.json").write_text(single.to_json(), encoding="utf-8", newline="\n")
     stems, drawn = _run_figures(result, sim)
-    status = gate_status(sim)
-    verdict = {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "No gates")
+    verdict = gate_status(sim)
     values = {
         "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
         "subtitle": yaml_md(f"{verdict} · spec {result.spec_name}: {result.spec_title}"),
@@ -183,6 +183,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
         "alignment": alignment_section(sim, stems),
         "coherence": coherence_section(sim),
         "recovery": recovery_section(result, sim, stems),
+        "checks": other_checks_section(result, sim),
         "methods": methods_section(result, sim, spec),
         "reproducibility": reproducibility_section(result, provenance, OUTPUT_FILES),
     }
