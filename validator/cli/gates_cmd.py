@@ -16,10 +16,25 @@ from validator.spec.load import load_spec
 def run_list(args: argparse.Namespace) -> int:
     from validator.gates.catalog import gate_paths
 
+    from validator.present.table import table
+    from validator.present.text import render_table, terminal_width
+
     spec = load_spec(args.spec)
-    rows = [[p.pattern, "yes" if p.has_interval else "no", p.meaning] for p in gate_paths(spec)]
-    print(f"Gateable metric paths for spec {spec.name} (* = a subgroup level; 'interval': on: lower/upper allowed)")
-    print(tabulate(rows, headers=["path", "interval", "meaning"], tablefmt="simple"))
+
+    def bound(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+    rows = [
+        [p.pattern, "yes" if p.has_interval else "no", p.better, f"[{bound(p.range[0])}, {bound(p.range[1])}]".replace("[, ]", "-"), p.meaning]
+        for p in gate_paths(spec)
+    ]
+    listing = table(
+        "gate-paths",
+        f"Gateable metric paths for spec {spec.name} (* = a subgroup level; 'interval': on: lower/upper allowed)",
+        ["path", "interval", "better", "range", "meaning"],
+        rows,
+    )
+    print(render_table(listing, terminal_width()))
     return 0
 
 

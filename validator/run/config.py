@@ -5,18 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union, cast
+from typing import cast
 
 from validator.checks.context import CheckContext
 from validator.errors import UsageError
 from validator.gates.records import Gate
+from validator.run.read import DataSource
 from validator.spec.model import StudySpec
 from validator.verdict.decide import FAIL_ON, FailOn
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-DataSource = Union[str, "os.PathLike[str]", "pd.DataFrame"]
 
 
 @dataclass(frozen=True)

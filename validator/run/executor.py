@@ -19,6 +19,7 @@ from validator.checks.inputs import CheckInputs, HumanInputs
 from validator.io.ingest import Dataset
 from validator.run.config import RunConfig
 from validator.run.plan import CheckTask, Plan
+from validator.run.read import read_dataset
 
 #: Called with (phase, done, total) as the run advances: phases "read", "checks".
 ProgressHook = Callable[[str, int, int], None]
@@ -35,8 +36,6 @@ class Executed:
 
 
 def _read(config: RunConfig, data: Any, label: str, *, human: bool) -> Dataset:
-    from validator.api import read_dataset
-
     exclude = config.exclude_human_rows if human else ()
     return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude)
 
