@@ -81,6 +81,7 @@ import numpy as np
 from scipy import sparse, special, stats
 
 from validator.models.design import Design
+from validator.models.rules import BATCHED_MAX_ITER, min_rows, parameter_names, separation_symptoms
 from validator.spec.model import SUPPORTED_COV_TYPES, cov_type_problem
 
 try:  # installed with scikit-learn, which pingouin requires
@@ -98,8 +99,6 @@ BATCHED_COV_TYPES: dict[str, tuple[str, ...]] = {
 
 _SINGULAR = 1e-12  # smallest eigenvalue of a unit-diagonal cross-product matrix, relative to the largest
 _EXPLODED = 1e6  # an estimate this large means Newton is running off along a separating direction
-_SATURATED = 1e-12  # as in validator.models.fit: a fitted probability this close to 1
-_SE_BLOWUP = 1e3  # as in validator.models.fit: a standard error this many times max(1, |b|)
 _COLLAPSE = 0.9  # merge repeated rows when that leaves at most this share of the rows
 _BLOCK = 2**17  # replicates x rows per block: arrays of 1 MiB
 _MIN_BLOCK = 16  # replicates per block at least
@@ -343,7 +342,7 @@ def _discrete(
     # Rows per outcome value (0/1, or level code) in each replicate.
     counts = weights @ (y[:, None] == np.arange(levels + 1)).astype(float)
     varies = (counts > 0).all(axis=1)
-    enough = weights.sum(axis=1) >= m + 1
+    enough = weights.sum(axis=1) >= min_rows(m)
     ok = enough & varies & _inverse(columns.gram(weights))[1]
     if not ok.any():
         nan = np.full((weights.shape[0], m), np.nan)
@@ -362,9 +361,8 @@ def _discrete(
             r = local.r
             inverse = _sandwich(inverse, columns.blocks(w[:, None, None, :] * r[:, :, None, :] * r[:, None, :, :]))
         se_fitted = np.sqrt(np.diagonal(inverse, axis1=1, axis2=2))
-        saturated = ((local.own >= 1.0 - _SATURATED) & (w > 0)).any(axis=1)
-        blowup = ~(se_fitted <= _SE_BLOWUP * np.maximum(1.0, np.abs(beta[fitted]))).all(axis=1)
-        converged[fitted[~regular | saturated | blowup]] = False
+        symptoms = separation_symptoms(beta[fitted], se_fitted, local.own, w > 0)
+        converged[fitted[~regular | symptoms]] = False
         se[fitted] = se_fitted
     return beta, se, converged
 
@@ -377,7 +375,7 @@ def _ols(
     drawn = weights > 0
     varies = np.where(drawn, y, np.inf).min(axis=1) < np.where(drawn, y, -np.inf).max(axis=1)
     inverse, regular = _inverse(columns.gram(weights))
-    ok = (weights.sum(axis=1) >= k + 1) & varies & regular
+    ok = (weights.sum(axis=1) >= min_rows(k)) & varies & regular
     beta = np.full((weights.shape[0], k), np.nan)
     se = np.full_like(beta, np.nan)
     rows = np.flatnonzero(ok)
@@ -476,19 +474,13 @@ class _OneBlasThread:
 _ONE_BLAS_THREAD = _OneBlasThread()
 
 
-def _terms(design: Design, family: str) -> tuple[str, ...]:
-    if family != "mnlogit":
-        return design.terms
-    return tuple(f"{term}[{level}]" for level in design.levels[1:] for term in design.terms)
-
-
 def fit_batched(
     design: Design,
     family: str,
     weights: np.ndarray,
     *,
     cov_type: str = "nonrobust",
-    max_iter: int = 50,
+    max_iter: int = BATCHED_MAX_ITER,
     tol: float = 1e-10,
     start: np.ndarray | None = None,
 ) -> BatchedFit:
@@ -523,7 +515,7 @@ def fit_batched(
         raise ValueError(f"weights must have shape (B, {n}) over the design's rows, not {w.shape}")
     if not (np.isfinite(w).all() and (w >= 0).all()):
         raise ValueError("weights must be finite and non-negative")
-    terms = _terms(design, family)
+    terms = parameter_names(family, design.terms, design.levels)
     if start is not None and np.shape(start) != (len(terms),):
         raise ValueError(f"start must have {len(terms)} values (one per parameter), not shape {np.shape(start)}")
     nan = np.full((w.shape[0], len(terms)), np.nan)
