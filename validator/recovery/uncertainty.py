@@ -29,6 +29,7 @@ from validator.checks.context import CheckContext
 from validator.io.ingest import Dataset
 from validator.models.design import Design, build_design
 from validator.models.fit import fit_model
+from validator.models.rules import adjust_p_values
 from validator.models.types import ModelFit
 from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
 from validator.spec.model import CorrectionSpec, ModelSpec
@@ -76,22 +77,9 @@ def _expanded_fits(model: ModelSpec, frame: pd.DataFrame, weights: np.ndarray, a
 
 
 def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec, groups: Sequence[slice]) -> np.ndarray:
-    """Apply the spec's multiple-comparison correction to each replicate's p-values."""
-    if correction.method == "none":
-        return p_values
-    from statsmodels.stats.multitest import multipletests
-
-    adjusted = p_values.copy()
-    spans = groups if correction.scope == "model" else [slice(0, p_values.shape[1])]
-    for r in range(p_values.shape[0]):
-        for span in spans:
-            row = p_values[r, span]
-            ok = valid[r, span] & np.isfinite(row)
-            if ok.any():
-                values = adjusted[r, span]
-                values[ok] = multipletests(row[ok], method=correction.method)[1]
-                adjusted[r, span] = values
-    return adjusted
+    """Apply the spec's multiple-comparison correction to each replicate's p-values (all replicates at once)."""
+    spans: Sequence[slice] = groups if correction.scope == "model" else [slice(0, p_values.shape[1])]
+    return adjust_p_values(np.where(valid, p_values, np.nan), spans, correction.method)
 
 
 def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
