@@ -81,15 +81,15 @@ so 4 and 5 flag every replicate ``fit_model`` calls ``perfect_separation``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse, special, stats
 
+from validator.models.blas import one_blas_thread
 from validator.models.design import Design
 from validator.models.rules import (
     BATCHED_MAX_ITER,
@@ -98,11 +98,6 @@ from validator.models.rules import (
     separation_symptoms,
 )
 from validator.spec.model import SUPPORTED_COV_TYPES, cov_type_problem
-
-try:  # installed with scikit-learn, which pingouin requires
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - the fit is then only slower on a busy machine
-    ThreadpoolController = None
 
 BATCHED_COV_TYPES: Mapping[str, tuple[str, ...]] = SUPPORTED_COV_TYPES
 """The covariance types :func:`fit_batched` computes: every one the spec allows."""
@@ -564,41 +559,6 @@ def _cluster_copies(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return copies
 
 
-class _OneBlasThread:
-    """Context manager: BLAS on one thread while any fit runs, restored when the last one ends.
-
-    The matrix products here are small (``k(k+1)/2`` columns); threaded BLAS
-    spends more on waking its threads than it saves, and on a busy machine it
-    made the whole fit several times slower. BLAS's thread count is
-    process-wide and fits may run in several Python threads at once, so the
-    first fit to enter sets it and the last to leave restores it.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._controller: Any = None
-        self._limiter: Any = None
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._users == 0 and ThreadpoolController is not None:
-                if self._controller is None:  # finding the BLAS libraries takes milliseconds
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
-            self._users += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0 and self._limiter is not None:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
-_ONE_BLAS_THREAD = _OneBlasThread()
-
-
 def fit_batched(
     design: Design,
     family: str,
@@ -662,7 +622,7 @@ def fit_batched(
     # of at least _MIN_BLOCK replicates, since every block reads the design
     # products once per Newton step.
     block = max(_MIN_BLOCK, _BLOCK // (columns.n * levels))
-    with np.errstate(all="ignore"), _ONE_BLAS_THREAD:
+    with np.errstate(all="ignore"), one_blas_thread:
         fit_block: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
         if family == "ols":
             fit_block = partial(_ols, columns, endog, robust=robust)

@@ -56,6 +56,7 @@ from statsmodels.tools.sm_exceptions import (
 )
 
 from validator.errors import SpecError
+from validator.models.blas import one_blas_thread
 from validator.models.design import Design, DesignFailure, build_design
 from validator.models.rules import (
     MAX_ITER,
@@ -96,7 +97,8 @@ def fit_model(model: ModelSpec, frame: pd.DataFrame, *, alpha: float = 0.05) -> 
     family does not support (see :data:`SUPPORTED_COV_TYPES`); every problem
     of the data is a not-estimable result instead.
     """
-    return _fit_model(model, frame, alpha, None)
+    with one_blas_thread:
+        return _fit_model(model, frame, alpha, None)
 
 
 def _fit_model(
@@ -125,7 +127,9 @@ def fit_models(
 ) -> tuple[ModelFit, ...]:
     """Fit every model on ``frame`` (:func:`fit_model`) and correct their p-values (:func:`correct_p_values`)."""
     masks: dict[str, np.ndarray] = {}  # models often share a subset
-    return correct_p_values([_fit_model(model, frame, alpha, masks) for model in models], correction)
+    with one_blas_thread:
+        fits = [_fit_model(model, frame, alpha, masks) for model in models]
+    return correct_p_values(fits, correction)
 
 
 def correct_p_values(fits: Sequence[ModelFit], correction: CorrectionSpec) -> tuple[ModelFit, ...]:
