@@ -48,7 +48,7 @@ EFFECTS: dict[str, dict[str, float]] = {
 def _predictors(rng: np.random.Generator, n: int) -> pd.DataFrame:
     state = rng.integers(0, STATES, size=n)
     lean = rng.normal(size=n)
-    frame = pd.DataFrame(
+    frame: pd.DataFrame = pd.DataFrame(
         {
             "respondent_id": [f"r{i:05d}" for i in range(n)],
             "state": [f"S{s:02d}" for s in state],
@@ -89,10 +89,14 @@ def generate(n: int = ROWS, seed: int = SEED, shift: float = 0.0) -> pd.DataFram
     state_effect = rng.normal(scale=0.5, size=STATES)[frame["state"].str[1:].astype(int).to_numpy()]
 
     def index(outcome: str) -> np.ndarray:
-        return sum((1.0 + shift) * b * z[name] for name, b in EFFECTS[outcome].items())  # type: ignore[return-value]
+        total = np.zeros(n)
+        for name, b in EFFECTS[outcome].items():
+            total += (1.0 + shift) * b * z[name]
+        return total
 
     def logit(eta: np.ndarray) -> np.ndarray:
-        return rng.random(n) < 1.0 / (1.0 + np.exp(-eta))
+        drawn: np.ndarray = rng.random(n) < 1.0 / (1.0 + np.exp(-eta))
+        return drawn
 
     frame["voted"] = logit(index("voted"))
     frame["vote_rep"] = logit(index("vote_rep") + state_effect)
