@@ -327,6 +327,18 @@ def test_blocks_of_replicates_give_the_same_fits(monkeypatch: pytest.MonkeyPatch
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
 
 
+def test_progress_reports_every_block_and_ends_at_the_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    design = _design("logit", _frame())
+    n = design.n_obs
+    weights = np.random.default_rng(6).multinomial(n, np.full(n, 1 / n), size=10)
+    monkeypatch.setattr(batched, "_BLOCK", 1)
+    monkeypatch.setattr(batched, "_MIN_BLOCK", 4)  # blocks of 4, 4 and 2 replicates
+    calls: list[tuple[int, int]] = []
+    with_progress = fit_batched(design, "logit", weights, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(4, 10), (8, 10), (10, 10)]
+    np.testing.assert_array_equal(with_progress.params, fit_batched(design, "logit", weights).params)
+
+
 def test_fits_in_parallel_threads_agree_and_leave_blas_threads_as_they_were() -> None:
     threadpoolctl = pytest.importorskip("threadpoolctl")
 

@@ -569,6 +569,7 @@ def fit_batched(
     tol: float = 1e-10,
     start: np.ndarray | None = None,
     cluster_copies: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchedFit:
     """Fit the model of ``design`` on each row of frequency ``weights`` (``B x n``).
 
@@ -584,6 +585,10 @@ def fit_batched(
     weights are instead a cluster bootstrap's (equal on all rows of a
     cluster) and each copy of a cluster drawn twice is a cluster of its own,
     as statsmodels sees the data with every copy given a new cluster label.
+
+    ``progress``, when given, is called as ``progress(done, total)`` with the
+    replicates fitted so far after every block of replicates (and once with
+    ``done == total`` at the end), from the calling thread.
 
     Raises ``ValueError`` for an unknown family, a covariance type the family
     does not support, malformed weights, or ``cluster`` without clusters.
@@ -633,10 +638,11 @@ def fit_batched(
             fit_block = partial(
                 _discrete, columns, kind, y, levels, robust=robust, start=first, max_iter=max_iter, tol=tol
             )
-        parts = [
-            fit_block(weights=merged[i : i + block], copies=None if copies is None else copies[i : i + block])
-            for i in range(0, len(merged), block)
-        ]
+        parts = []
+        for i in range(0, len(merged), block):
+            parts.append(fit_block(weights=merged[i : i + block], copies=None if copies is None else copies[i : i + block]))
+            if progress is not None:
+                progress(min(i + block, len(merged)), len(merged))
         params, se, estimable, df = (np.concatenate(part) for part in zip(*parts))
         estimable &= np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1)
         statistic = params / se
