@@ -299,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
 def _handler(path: str):  # type: ignore[no-untyped-def]
     module_name, _, func = path.partition(":")
     return getattr(importlib.import_module(module_name), func)
@@ -310,6 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from validator.errors import SimvalError
 
+    # Before numpy loads: simval runs its own work in threads, and threaded BLAS on
+    # top of them only contends (validator/models/blas.py). A user's setting wins.
+    for variable in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
     try:
         return int(_handler(args.handler)(args) or 0)
     except SimvalError as exc:
