@@ -157,7 +157,7 @@ def _add_gates(sub: argparse._SubParsersAction) -> None:
         "suggest",
         help="propose thresholds that a fresh human sample of the same size passes with 95%% probability",
         description="Resample the human data into pairs of independent samples, run every metric on each pair, "
-        "and propose thresholds that 95%% of the pairs pass jointly.",
+        "and propose thresholds that 95% of the pairs pass jointly.",
     )
     sg.add_argument("human", help="the human data file")
     sg.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
