@@ -67,7 +67,8 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("human", help="the human (reference) data file, or - for standard input")
     p.add_argument("sims", nargs="+", metavar="sim", help="one or more simulated data files")
-    p.add_argument("--spec", default="hunt2025", help="bundled spec name or path to a YAML spec (default: hunt2025)")
+    # default None, not "hunt2025": check_cmd must know whether the default was used, to say so on an input error.
+    p.add_argument("--spec", default=None, help="bundled spec name or path to a YAML spec (default: hunt2025)")
     p.add_argument("--json", metavar="PATH", help="write all results as JSON to PATH (- for standard output)")
     p.add_argument("--seed", type=int, default=0, help="random seed for everything random (default: 0)")
     p.add_argument("--alpha", type=float, default=None, help="significance level (default: the spec's alpha)")
