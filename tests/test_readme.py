@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DOCUMENTS = (REPO / "README.md", REPO / "examples" / "gss2024" / "README.md")
+DOCUMENTS = (REPO / "README.md", REPO / "examples" / "gss2024" / "README.md", REPO / "examples" / "likert" / "README.md")
 
 # (pattern, reason): a command matching the pattern is skipped with the reason.
 SKIPPED = (
@@ -135,7 +135,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, demo_paths: dict[str, Path]
 
 def test_the_readme_has_commands_to_run() -> None:
     documents = {command.document for command in COMMANDS}
-    assert documents == {"README.md", "examples/gss2024/README.md"}
+    assert documents == {"README.md", "examples/gss2024/README.md", "examples/likert/README.md"}
     assert len(COMMANDS) >= 20
 
 

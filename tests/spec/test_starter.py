@@ -155,3 +155,17 @@ def test_simval_check_runs_with_the_starter_on_the_gss_files(stubs: bool, tmp_pa
     assert main(["check", *files, "--spec", str(spec), "--bootstrap", "0"]) == 0
     out = capsys.readouterr().out
     assert "3309 rows read, 3309 used" in out
+
+
+def test_an_experiment_with_answer_scales_gets_an_item_on_treatment_model_and_item_patterns(tmp_path: Path) -> None:
+    likert = Path(__file__).resolve().parents[2] / "examples" / "likert"
+    tables = [read_table(likert / "human_likert_synthetic.csv"), read_table(likert / "sim_likert_synthetic.csv")]
+    path = tmp_path / "likert.yaml"
+    path.write_text(uncommented(starter_spec(tables, "likert")))
+    spec = load_spec(path)
+    assert spec.column("respondent_id").type == "text"
+    assert [(m.family, m.formula) for m in spec.models] == [("ols", "q1 ~ condition")]
+    assert [h.columns for h in spec.heterogeneity] == [("q1", "q2", "q3", "q4")]
+    assert spec.distributions is not None
+    q1 = next(v for v in spec.distributions.variables if v.name == "q1")
+    assert q1.bins is not None and (q1.bins.start, q1.bins.stop, q1.bins.count) == (0.5, 7.5, 7)

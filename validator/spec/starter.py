@@ -90,6 +90,12 @@ def _analysed(guesses: Sequence[ColumnGuess]) -> list[ColumnGuess]:
     return [g for g in guesses if g.kind in ("numeric", "categorical") and not g.absent_from]
 
 
+def _is_item(guess: ColumnGuess) -> bool:
+    """An answer scale of three or more points (a Likert item), as opposed to a 0/1 column or a wide number."""
+    points = guess.scale_points
+    return points is not None and points >= 3
+
+
 def _stub(lines: Sequence[str]) -> list[str]:
     return [f"# {line}" for line in lines]
 
@@ -119,6 +125,22 @@ def _model_stub(analysed: Sequence[ColumnGuess], group: tuple[str, ...]) -> list
     # The omitted share is the reference: the shares sum to 100, so all of them with an intercept are collinear.
     predictors = [_key(g.name) for g in treatments] + [_key(n) for n in group[:-1]]
     lines = ["# Regression models fitted on both datasets (logit, probit, ols, mnlogit); a guess to edit:"]
+    items = [g for g in analysed if _is_item(g)]
+    if treatments and items:
+        # An experiment with answer scales: the first item on the treatment, by OLS.
+        item = _key(items[0].name)
+        terms = [_key(g.name) for g in treatments]
+        lines += _stub(
+            [
+                "models:",
+                "  - id: m1",
+                f"    label: {item} on {', '.join(terms)}",
+                "    family: ols",
+                f"    formula: {item} ~ {' + '.join(terms)}",
+                "    cov_type: HC1    # nonrobust, HC0-HC3, or cluster (with cluster: a column)",
+            ]
+        )
+        return [*lines, ""]
     if outcomes:
         outcome = outcomes[-1]
         level = outcome.values[-1]
@@ -193,7 +215,9 @@ def _heterogeneity_stub(analysed: Sequence[ColumnGuess], group: tuple[str, ...])
         columns = [_key(n) for n in group]
     else:
         items = [g for g in analysed if not g.treatment and (g.kind == "categorical" or g.scale_points is not None)]
-        columns = [_key(g.name) for g in sorted(items, key=lambda g: g.n_missing)[:MAX_STRUCTURE_COLUMNS]]
+        # Answer scales before demographics, then the most complete columns.
+        ranked = sorted(items, key=lambda g: (not _is_item(g), g.n_missing))
+        columns = [_key(g.name) for g in ranked[:MAX_STRUCTURE_COLUMNS]]
         columns = [_key(g.name) for g in analysed if _key(g.name) in columns]  # back in file order
     if len(columns) < 2:
         return []
