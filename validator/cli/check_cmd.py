@@ -9,8 +9,17 @@ import sys
 
 from validator.api import check
 from validator.cli.output import write_text
-from validator.errors import UsageError
+from validator.errors import InputError, UsageError
 from validator.present.terminal import format_check, quiet_lines
+
+#: The spec ``simval check`` uses without ``--spec``.
+DEFAULT_SPEC = "hunt2025"
+
+
+def with_default_spec_hint(error: InputError) -> InputError:
+    """``error`` with a note that the default spec was used: a file of another study fails on the reference study's columns."""
+    error.args = (f"{error.args[0]} (using the default spec {DEFAULT_SPEC}; pass --spec)", *error.args[1:])
+    return error
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,18 +34,24 @@ def run(args: argparse.Namespace) -> int:
         from validator.finetune.manifest import manifest_rows_for
 
         excluded = manifest_rows_for(args.exclude_rows, human)
-    result = check(
-        human,
-        args.sims,
-        spec=args.spec,
-        seed=args.seed,
-        strict=args.strict,
-        alpha=args.alpha,
-        bootstrap=args.bootstrap,
-        gates=args.gates,
-        fail_on=args.fail_on,
-        exclude_human_rows=excluded,
-    )
+    try:
+        result = check(
+            human,
+            args.sims,
+            spec=args.spec or DEFAULT_SPEC,
+            seed=args.seed,
+            strict=args.strict,
+            alpha=args.alpha,
+            bootstrap=args.bootstrap,
+            gates=args.gates,
+            fail_on=args.fail_on,
+            exclude_human_rows=excluded,
+        )
+    except InputError as exc:
+        # Only errors about the data's columns or values: an unreadable or missing file is not the spec's fault.
+        if args.spec is None and exc.column is not None:
+            raise with_default_spec_hint(exc) from None
+        raise
     if args.json:
         text = result.to_json()
         if args.provenance:

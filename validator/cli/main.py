@@ -72,7 +72,8 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("human", help="the human (reference) data file, or - for standard input")
     p.add_argument("sims", nargs="+", metavar="sim", help="one or more simulated data files")
-    p.add_argument("--spec", default="hunt2025", help="bundled spec name or path to a YAML spec (default: hunt2025)")
+    # default None, not "hunt2025": check_cmd must know whether the default was used, to say so on an input error.
+    p.add_argument("--spec", default=None, help="bundled spec name or path to a YAML spec (default: hunt2025)")
     p.add_argument("--json", metavar="PATH", help="write all results as JSON to PATH (- for standard output)")
     p.add_argument("--seed", type=int, default=0, help="random seed for everything random (default: 0)")
     p.add_argument("--alpha", type=float, default=None, help="significance level (default: the spec's alpha)")
@@ -147,8 +148,8 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:
     val = specsub.add_parser("validate", help="check a spec file and summarise it")
     val.add_argument("file", help="path to a YAML spec")
     val.set_defaults(handler="validator.cli.spec_cmd:run_validate")
-    init = specsub.add_parser("init", help="write a commented starter spec inferred from a data file")
-    init.add_argument("data", help="a data file whose columns the spec should describe")
+    init = specsub.add_parser("init", help="write a commented starter spec inferred from data files")
+    init.add_argument("data", nargs="+", help="the data files (human and simulated) whose columns the spec should describe")
     init.add_argument("--out", "-o", metavar="PATH", help="where to write the spec (default: standard output)")
     init.add_argument("--name", help="the spec's name (default: from the data file's name)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -170,7 +171,7 @@ def _add_gates(sub: argparse._SubParsersAction) -> None:
         "suggest",
         help="propose thresholds that a fresh human sample of the same size passes with 95%% probability",
         description="Resample the human data into pairs of independent samples, run every metric on each pair, "
-        "and propose thresholds that 95%% of the pairs pass jointly.",
+        "and propose thresholds that 95% of the pairs pass jointly.",
     )
     sg.add_argument("human", help="the human data file")
     sg.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")

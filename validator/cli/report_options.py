@@ -53,6 +53,17 @@ def check_report_args(args: argparse.Namespace) -> tuple[str, ...]:
     return parsed
 
 
+def rendered_with(description: str, formats: tuple[str, ...]) -> str:
+    """The renderer line for the formats actually rendered.
+
+    The built-in route's description names Pandoc and Typst; Typst makes only the PDF, so an
+    HTML-only render (``--format html``) was Pandoc's alone and must not claim Typst.
+    """
+    if "pdf" not in formats and description.startswith("built-in:"):
+        return description.split(" and Typst", 1)[0]
+    return description
+
+
 def write_reports(args: argparse.Namespace, result: object, formats: tuple[str, ...]) -> None:
     """Build and render the reports; say where they are (on standard error when stdout carries the JSON)."""
     from validator.report.build import build_reports
@@ -63,5 +74,5 @@ def write_reports(args: argparse.Namespace, result: object, formats: tuple[str, 
     for output in written:
         files = [str(p) for p in (output.html, output.pdf) if p is not None]
         stream.write(f"report {output.name}: {', '.join(files) or output.qmd}\n")
-    stream.write(f"  (rendered with {reports.renderer})\n")
+    stream.write(f"  (rendered with {rendered_with(reports.renderer, formats)})\n")
     stream.flush()
