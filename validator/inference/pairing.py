@@ -90,8 +90,8 @@ def key_text(dataset: Dataset, key: str) -> pd.Series:
     whole = numbers.notna() & np.isfinite(numbers) & (numbers == np.round(numbers))
     text = values.astype("string").str.strip()
     text[whole] = numbers[whole].astype(np.int64).astype(str)
-    text = text.where(values.notna() & (text != ""), None)
-    return text.reset_index(drop=True).astype(object)
+    present = (values.notna() & text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
+    return pd.Series([t if keep else None for t, keep in zip(text.astype(object), present)], dtype=object)
 
 
 def _units(keys: pd.Series) -> dict[str, list[int]]:
