@@ -50,7 +50,7 @@ def test_conflicting_persona_is_counted_and_left_out(spec: StudySpec, demo_frame
 def test_pilot_keys_make_the_other_personas_unlabeled(spec: StudySpec, demo_frames) -> None:  # type: ignore[no-untyped-def]
     human, sim = _datasets(spec, demo_frames, [1, 2, 3, 4], [1, 2, 3, 4])
     pairing = pair_datasets(human, sim, "participant_id", labeled=frozenset({"1", "2"}))
-    assert (pairing.n, pairing.n_unlabeled, pairing.counts.human_unmatched) == (2, 2, 2)
+    assert (pairing.n, pairing.n_unlabeled, pairing.counts.held_out, pairing.counts.human_unmatched) == (2, 2, 2, 0)
 
 
 def test_missing_key_column_names_file_and_column(spec: StudySpec, demo_datasets) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,9 @@ silently: every excluded row is counted under a reason.
   estimate, so that the classical and rectified estimates use the same humans);
 - ``sim_unmatched``: simulated rows without a human partner: the unlabeled set;
 - ``sim_duplicated``: simulated rows beyond the first of a key (kept: a persona's draws
-  are averaged).
+  are averaged);
+- ``held_out`` (pilot check only): paired personas outside the pilot, whose simulations
+  join the unlabeled set and whose human rows are the held-out study.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class PairCounts:
     human_unmatched: int
     sim_unmatched: int
     sim_duplicated: int
+    held_out: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in self.__dataclass_fields__}
@@ -113,7 +116,7 @@ def pair_datasets(
 
     ``labeled`` (the pilot check) restricts the labeled units to these keys: the
     simulated rows of every other paired persona then join the unlabeled set, and their
-    human rows are left out as ``human_unmatched`` would be (they are the held-out study).
+    human rows are left out and counted as ``held_out``.
     """
     human_keys, sim_keys = key_text(human, key), key_text(sim, key)
     human_units, sim_units = _units(human_keys), _units(sim_keys)
@@ -153,9 +156,10 @@ def pair_datasets(
         missing_key_sim=int(sim_keys.isna().sum()),
         duplicated_human_key=sum(len(human_units[k]) for k in duplicated),
         conflicting=len(conflicting),
-        human_unmatched=sum(1 for k in human_units if k not in sim_units and k not in duplicated) + len(held_out),
+        human_unmatched=sum(1 for k in human_units if k not in sim_units and k not in duplicated),
         sim_unmatched=sum(len(sim_units[k]) for k in sim_units if k not in human_units),
         sim_duplicated=sum(len(rows) - 1 for rows in sim_units.values()),
+        held_out=len(held_out),
     )
     return Pairing(
         keys=tuple(paired),
