@@ -12,8 +12,11 @@ from validator.inference.families import FamilyLoss
 
 from .conftest import shared_covariate_data
 
-ppi_py = pytest.importorskip("ppi_py")
-pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+
+def _oracle() -> object:
+    # ppi-python imports numba and JIT-compiles its logistic kernel: half a minute, so the
+    # tests that use it as the oracle are marked slow (run them with -m slow).
+    return pytest.importorskip("ppi_py")
 
 
 def _block(family: str, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> Block:
@@ -30,6 +33,8 @@ def _data(family: str, seed: int = 1) -> tuple[PPIData, tuple[np.ndarray, ...]]:
     return data, (x, y, yhat, xu, yhat_u)
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize(
     ("family", "oracle", "alpha"),
     [
@@ -45,24 +50,28 @@ def test_power_tuned_interval_matches_ppi_python(family: str, oracle: str, alpha
     est = ppi(data, np.zeros(3))
     z = norm.ppf(1 - alpha / 2)
     se = np.sqrt(np.diag(est.cov))
-    low, high = getattr(ppi_py, oracle)(*arrays, alpha=alpha, lam=None)
+    low, high = getattr(_oracle(), oracle)(*arrays, alpha=alpha, lam=None)
     assert 0.0 < est.lam < 1.0
     np.testing.assert_allclose(est.theta, (low + high) / 2, atol=1e-6, rtol=0)
     np.testing.assert_allclose(est.theta - z * se, low, atol=1e-4, rtol=0)
     np.testing.assert_allclose(est.theta + z * se, high, atol=1e-4, rtol=0)
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize(("family", "oracle"), [("ols", "ppi_ols_ci"), ("logit", "ppi_logistic_ci")])
 @pytest.mark.parametrize("lam", [0.0, 0.5, 1.0])
 def test_fixed_lambda_matches_ppi_python(family: str, oracle: str, lam: float) -> None:
     data, arrays = _data(family)
     est = ppi(data, np.zeros(3), lam=lam) if lam else classical(data, np.zeros(3))
-    low, high = getattr(ppi_py, oracle)(*arrays, alpha=0.05, lam=lam)
+    low, high = getattr(_oracle(), oracle)(*arrays, alpha=0.05, lam=lam)
     se = np.sqrt(np.diag(est.cov))
     np.testing.assert_allclose(est.theta - norm.ppf(0.975) * se, low, atol=1e-4, rtol=0)
     np.testing.assert_allclose(est.theta + norm.ppf(0.975) * se, high, atol=1e-4, rtol=0)
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_survey_weights_match_ppi_python() -> None:
     x, y, yhat, xu, yhat_u = shared_covariate_data("logit", 4)
     rng = np.random.default_rng(9)
@@ -73,7 +82,7 @@ def test_survey_weights_match_ppi_python() -> None:
         _block("logit", xu, yhat_u, wu / wu.mean()), pooled_hessian=True,
     )
     est = ppi(data, np.zeros(3))
-    low, high = ppi_py.ppi_logistic_ci(x, y, yhat, xu, yhat_u, alpha=0.05, lam=None, w=w, w_unlabeled=wu)
+    low, high = _oracle().ppi_logistic_ci(x, y, yhat, xu, yhat_u, alpha=0.05, lam=None, w=w, w_unlabeled=wu)
     np.testing.assert_allclose(est.theta, (low + high) / 2, atol=1e-6, rtol=0)
 
 
@@ -91,6 +100,23 @@ def test_classical_is_the_mle_with_the_sandwich_covariance(family: str, model: t
     np.testing.assert_allclose(est.theta, fit.params, atol=1e-8)
     # statsmodels' HC0 divides by n, np.cov by n - 1.
     np.testing.assert_allclose(est.cov, fit.cov_params() * n / (n - 1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("lam", [0.3, 1.0])
+def test_ols_with_shared_covariates_by_hand(lam: float) -> None:
+    """The closed form and its covariance, written out with numpy (the fast default-run check)."""
+    data, (x, y, yhat, xu, yhat_u) = _data("ols", 7)
+    est = ppi(data, np.zeros(3), lam=lam)
+    n, big_n = len(y), len(yhat_u)
+    beta = np.linalg.lstsq(x, y, rcond=None)[0] + lam * (
+        np.linalg.lstsq(xu, yhat_u, rcond=None)[0] - np.linalg.lstsq(x, yhat, rcond=None)[0]
+    )
+    np.testing.assert_allclose(est.theta, beta, atol=1e-10)
+    a = (x.T @ x + xu.T @ xu) / (n + big_n)
+    g, g_sim, g_u = x * (x @ beta - y)[:, None], x * (x @ beta - yhat)[:, None], xu * (xu @ beta - yhat_u)[:, None]
+    middle = np.cov((g - lam * g_sim).T) + n / big_n * lam**2 * np.cov(g_u.T)
+    a_inv = np.linalg.inv(a)
+    np.testing.assert_allclose(est.cov, a_inv @ middle @ a_inv / n, rtol=1e-10)
 
 
 def test_without_unlabeled_rows_ppi_is_classical() -> None:

@@ -84,13 +84,13 @@ def format_pilot(pilot: PilotResult) -> str:
     if not pilot.exchangeable:
         lines.append(_wrap("  Caution: this pilot is not a random sample of the personas, so PPI's coverage "
                            "guarantee does not hold for it."))
-    lines.append(
+    lines.append(_wrap(
         f"  Full-human estimates covered: PPI++ {pilot.ppi_coverage:.0%}, human-only pilot "
         f"{pilot.classical_coverage:.0%}; median width PPI++ / human-only {pilot.median_width_ratio:.2f}"
-    )
+    ))
     f1_p, f1_c = pilot.recovery_ppi.get("f1_sign"), pilot.recovery_classical.get("f1_sign")
-    lines.append(f"  Recovery against the full study: F1(Sign) PPI++ {_g(f1_p)}, human-only pilot {_g(f1_c)}; "
-                 f"FPR {_g(pilot.recovery_ppi.get('fpr'))} vs {_g(pilot.recovery_classical.get('fpr'))}")
+    lines.append(_wrap(f"  Recovery against the full study: F1(Sign) PPI++ {_g(f1_p)}, human-only pilot {_g(f1_c)}; "
+                       f"FPR {_g(pilot.recovery_ppi.get('fpr'))} vs {_g(pilot.recovery_classical.get('fpr'))}"))
     rows = [
         [c.model, c.term[:18], _g(c.full_estimate), _ci(c.pilot_low, c.pilot_high), _ci(c.ppi_low, c.ppi_high),
          "yes" if c.ppi_covers else "NO", f"{c.width_ratio:.2f}"]
