@@ -78,7 +78,8 @@ def test_probit_is_rectified_with_the_human_hessian(spec: StudySpec, demo_datase
     assert result.status == "ok" and not result.pooled_hessian
 
 
-def test_informative_simulation_gives_more_than_the_humans(spec: StudySpec, demo_frames) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("tuning", ["model", "coefficient"])
+def test_informative_simulation_gives_more_than_the_humans(spec: StudySpec, demo_frames, tuning: str) -> None:  # type: ignore[no-untyped-def]
     from validator.api import read_dataset
 
     human, sim = demo_frames
@@ -87,6 +88,9 @@ def test_informative_simulation_gives_more_than_the_humans(spec: StudySpec, demo
     answer_columns = ["pre_choice", "belief_t1", "belief_t2", "belief_both", "decision"]
     twin.loc[:399, answer_columns] = human[answer_columns].to_numpy()
     h, s = read_dataset(human, spec, label="h"), read_dataset(twin, spec, label="s")
-    section = replace(default_section(spec, "participant_id"), models=(spec.model("m1"),))
-    result = compute_inference(h, s, section, CheckContext(replicates=0)).model("m1")
+    section = replace(default_section(spec, "participant_id"), models=(spec.model("m1"),), tuning=tuning)
+    result = compute_inference(h, s, section, CheckContext(replicates=20)).model("m1")
     assert result.effective_n is not None and result.effective_n > 1.5 * result.n_human
+    assert result.effective_n_low is not None and result.effective_n_low < result.effective_n < result.effective_n_high  # type: ignore[operator]
+    lams = {c.lam for c in result.coefficients}
+    assert len(lams) == (1 if tuning == "model" else 3)

@@ -34,6 +34,7 @@ def test_a_full_section(spec: StudySpec) -> None:
         ({"key": "participant_id", "models": ["m9"]}, r"at inference\.models\[0\]: unknown variable 'm9'"),
         ({"key": "participant_id", "alpha": 1.5}, r"at inference\.alpha: must lie strictly between 0 and 1"),
         ({"key": "participant_id", "power_tuning": "yes"}, r"at inference\.power_tuning: expected true or false"),
+        ({"key": "participant_id", "tuning": "each"}, r"at inference\.tuning: 'each' is not one of model, coefficient"),
         ({"key": "participant_id", "weight": "sex"}, r"at inference\.weight: the weight column 'sex' must be numeric"),
         ({"key": "participant_id", "agreement": {"vars": []}}, r"at inference\.agreement\.vars: unknown key"),
     ],

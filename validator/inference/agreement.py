@@ -122,6 +122,15 @@ def _rows_for(
     return out
 
 
+def _group_label(value: object) -> str | None:
+    """A subgroup's name: ``1`` rather than ``1.0`` for whole numbers."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def compute_agreement(
     human: Dataset,
     sim: Dataset,
@@ -156,8 +165,9 @@ def compute_agreement(
             if column not in human.frame.columns:
                 continue
             groups = human.frame[column].iloc[h_rows].reset_index(drop=True)[present]
-            for group in sorted(groups.dropna().astype(str).unique()):
-                mask = (groups.astype(str) == group).to_numpy()
+            labels = groups.map(_group_label)
+            for group in sorted(labels.dropna().unique()):
+                mask = (labels == group).to_numpy()
                 out.extend(
                     _rows_for(variable, h_all[mask], s_all[mask], u_all[mask], weights, column, group, context.level)
                 )

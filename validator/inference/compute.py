@@ -6,6 +6,8 @@ This is the one pure function the check registry calls:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -13,8 +15,14 @@ from scipy.stats import norm
 from validator.checks.context import CheckContext
 from validator.errors import InputError
 from validator.inference.agreement import compute_agreement
-from validator.inference.effective import bootstrap_effective_n, effective_n, model_effective_n, ppi_correlation
-from validator.inference.estimator import Block, PPIData, classical, covariance_at, ppi
+from validator.inference.effective import (
+    bootstrap_effective_n,
+    effective_n,
+    model_effective_n,
+    per_coefficient_model_n,
+    ppi_correlation,
+)
+from validator.inference.estimator import Block, Gradients, PPIData, classical, covariance_at, ppi
 from validator.inference.families import CANONICAL_FAMILIES, SUPPORTED_FAMILIES, FamilyLoss
 from validator.inference.pairing import Pairing, pair_datasets
 from validator.inference.records import CoefficientInference, InferenceResult, ModelInference
@@ -114,6 +122,7 @@ def rectify_model(
     weight: str | None,
     context: CheckContext,
     sim_label: str = "",
+    tuning: str = "model",
 ) -> ModelInference:
     """The classical and PPI++ estimates of one model, with effective sample sizes."""
     if model.family not in SUPPORTED_FAMILIES:
@@ -165,11 +174,25 @@ def rectify_model(
     pooled = shared and family in CANONICAL_FAMILIES
     data = PPIData(human_block, paired_block, unlabeled_block, pooled_hessian=pooled, closed_form=pooled and family == "ols")
     start = np.array([c.estimate for c in human_fit.coefficients], dtype=float)
+    per_coefficient = tuning == "coefficient" and power_tuning and big_n > 0
     try:
         cl = classical(data, start)
         est = ppi(data, cl.theta, lam=None if power_tuning else 1.0)
         cov_ppi, g_ppi, a_inv = covariance_at(data, est.theta, est.lam)
         _, g_cl, _ = covariance_at(data, cl.theta, 0.0)
+        theta, lams = est.theta.copy(), np.full(d, est.lam)
+        g_each: list[Gradients] = []
+        if per_coefficient:
+            # One fit per coefficient, each tuned for its own variance (ppi-python's coord).
+            cov_ppi = cov_ppi.copy()
+            converged = est.converged
+            for j in range(d):
+                est_j = ppi(data, est.theta, coord=j)
+                cov_j, g_j, _ = covariance_at(data, est_j.theta, est_j.lam)
+                theta[j], lams[j], cov_ppi[j, j] = est_j.theta[j], est_j.lam, cov_j[j, j]
+                converged &= est_j.converged
+                g_each.append(g_j)
+            est = replace(est, theta=theta, converged=converged)
     except np.linalg.LinAlgError:
         return _not_rectified(model, "not_estimable", "singular_design", "the Hessian of the rectified loss is singular", pairing)
     z = float(norm.ppf(0.5 + level / 2.0))
@@ -191,14 +214,14 @@ def rectify_model(
             ppi_low=float(est.theta[j] - z * se_ppi[j]),
             ppi_high=float(est.theta[j] + z * se_ppi[j]),
             ppi_p_value=float(p_ppi[j]),
-            lam=est.lam,
+            lam=float(lams[j]),
             effective_n=float(n_eff[j]),
             ppi_correlation=float(rho[j]),
         )
         for j, term in enumerate(h_design.terms)
     )
     boot = bootstrap_effective_n(
-        g_ppi, g_cl, lam=est.lam, power_tuning=power_tuning, pooled=pooled,
+        g_each if per_coefficient else g_ppi, g_cl, lam=est.lam, power_tuning=power_tuning, pooled=pooled,
         replicates=context.replicates, level=context.level, rng=context.rng("inference", sim_label, model.id),
     )
     return ModelInference(
@@ -208,10 +231,10 @@ def rectify_model(
         status="ok",
         n_human=n,
         n_unlabeled=big_n,
-        lam=est.lam,
+        lam=None if per_coefficient else est.lam,
         pooled_hessian=pooled,
         converged=cl.converged and est.converged,
-        effective_n=model_effective_n(n, cl.cov, cov_ppi),
+        effective_n=per_coefficient_model_n(n, n_eff / n) if per_coefficient else model_effective_n(n, cl.cov, cov_ppi),
         effective_n_low=boot.low,
         effective_n_high=boot.high,
         additional_n_low=None if boot.low is None else boot.low - n,
@@ -238,7 +261,7 @@ def compute_inference(
     results = tuple(
         rectify_model(
             model, human, sim, pairing, level=level, power_tuning=section.power_tuning,
-            weight=section.weight, context=context, sim_label=sim.label,
+            weight=section.weight, context=context, sim_label=sim.label, tuning=section.tuning,
         )
         for model in chosen
     )
@@ -255,6 +278,7 @@ def compute_inference(
         pairing=pairing.counts,
         models=results,
         agreement=agreement,
+        tuning=section.tuning,
     )
 
 

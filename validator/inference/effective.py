@@ -71,8 +71,23 @@ def _take(g: Gradients, labeled: np.ndarray, unlabeled: np.ndarray) -> Gradients
     )
 
 
+def per_coefficient_model_n(n: int, ratios: np.ndarray) -> float:
+    """With a lambda per coefficient: ``n`` times the geometric mean of the variance ratios."""
+    finite = ratios[np.isfinite(ratios) & (ratios > 0)]
+    if finite.size != ratios.size:
+        return float("nan")
+    return float(n * np.exp(np.mean(np.log(finite))))
+
+
+def _ppi_cov(gp: Gradients, pooled: bool, power_tuning: bool, lam: float, coord: int | None) -> np.ndarray:
+    a_tuned = np.linalg.inv(jacobian(gp, pooled=pooled, use_unlabeled=True))
+    lam_b = tune_lambda(gp, a_tuned, coord) if power_tuning else lam
+    a_ppi = np.linalg.inv(jacobian(gp, pooled=pooled, use_unlabeled=lam_b != 0.0))
+    return sandwich(gp, a_ppi, lam_b)
+
+
 def bootstrap_effective_n(
-    g_ppi: Gradients,
+    g_ppi: Gradients | list[Gradients],
     g_classical: Gradients,
     *,
     lam: float,
@@ -82,22 +97,32 @@ def bootstrap_effective_n(
     level: float,
     rng: np.random.Generator,
 ) -> BootstrapN:
-    """Percentile interval of the model's n_eff over resampled labeled and unlabeled units."""
-    n, big_n = g_ppi.human.shape[0], g_ppi.unlabeled.shape[0]
+    """Percentile interval of the model's n_eff over resampled labeled and unlabeled units.
+
+    ``g_ppi`` is one set of gradients (one lambda for the model), or one per coefficient
+    (a lambda per coefficient, each at its own estimate).
+    """
+    first = g_ppi[0] if isinstance(g_ppi, list) else g_ppi
+    n, big_n = first.human.shape[0], first.unlabeled.shape[0]
     if replicates <= 0 or big_n == 0 or n < 3:
         return BootstrapN(None, None)
     values = np.empty(replicates)
     for b in range(replicates):
         labeled = rng.integers(0, n, size=n)
         unlabeled = rng.integers(0, big_n, size=big_n)
-        gp = _take(g_ppi, labeled, unlabeled)
         gc = _take(g_classical, labeled, unlabeled)
         try:
-            a_tuned = np.linalg.inv(jacobian(gp, pooled=pooled, use_unlabeled=True))
-            lam_b = tune_lambda(gp, a_tuned) if power_tuning else lam
-            a_ppi = np.linalg.inv(jacobian(gp, pooled=pooled, use_unlabeled=lam_b != 0.0))
             a_cl = np.linalg.inv(jacobian(gc, pooled=pooled, use_unlabeled=False))
-            values[b] = model_effective_n(n, sandwich(gc, a_cl, 0.0), sandwich(gp, a_ppi, lam_b))
+            cov_cl = sandwich(gc, a_cl, 0.0)
+            if isinstance(g_ppi, list):
+                ratios = np.array([
+                    cov_cl[j, j] / _ppi_cov(_take(g, labeled, unlabeled), pooled, power_tuning, lam, j)[j, j]
+                    for j, g in enumerate(g_ppi)
+                ])
+                values[b] = per_coefficient_model_n(n, ratios)
+            else:
+                cov_p = _ppi_cov(_take(g_ppi, labeled, unlabeled), pooled, power_tuning, lam, None)
+                values[b] = model_effective_n(n, cov_cl, cov_p)
         except np.linalg.LinAlgError:
             values[b] = np.nan
     finite = values[np.isfinite(values)]

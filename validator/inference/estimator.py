@@ -96,9 +96,11 @@ def unit_terms(block: Block, theta: np.ndarray, *, expected: bool = False) -> Un
     hess = np.zeros((block.n_units, d, d))
     if block.loss.n_rows:
         x = block.loss.exog
+        # A trial Newton step can overflow; the line search then rejects it (its loss is not finite).
         np.add.at(loss, block.unit, w * rows.loss)
         np.add.at(grad, block.unit, w[:, None] * rows.grad)
-        np.add.at(hess, block.unit, (w * factor)[:, None, None] * x[:, :, None] * x[:, None, :])
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.add.at(hess, block.unit, (w * factor)[:, None, None] * x[:, :, None] * x[:, None, :])
     return UnitTerms(loss, grad, hess)
 
 
@@ -231,8 +233,12 @@ def _cov(values: np.ndarray) -> np.ndarray:
     return np.atleast_2d(np.cov(values.T))
 
 
-def tune_lambda(g: Gradients, a_inv: np.ndarray) -> float:
-    """The power-tuning lam that minimises the trace of the PPI++ covariance, in [0, 1]."""
+def tune_lambda(g: Gradients, a_inv: np.ndarray, coord: int | None = None) -> float:
+    """The power-tuning lam that minimises the trace of the PPI++ covariance, in [0, 1].
+
+    With ``coord`` it minimises the variance of that coefficient alone (ppi-python's
+    ``coord``): the numerator and denominator use row ``coord`` of ``A^-1`` only.
+    """
     n, big_n = g.human.shape[0], g.unlabeled.shape[0]
     if big_n == 0:
         return 0.0
@@ -240,10 +246,16 @@ def tune_lambda(g: Gradients, a_inv: np.ndarray) -> float:
     centred_sim = g.paired - g.paired.mean(axis=0)
     cross = (centred.T @ centred_sim + centred_sim.T @ centred) / n
     var_sim = _cov(np.concatenate([g.paired, g.unlabeled], axis=0))
-    denominator = 2.0 * (1.0 + n / big_n) * float(np.trace(a_inv @ var_sim @ a_inv))
+    if coord is None:
+        numerator = float(np.trace(a_inv @ cross @ a_inv))
+        denominator = 2.0 * (1.0 + n / big_n) * float(np.trace(a_inv @ var_sim @ a_inv))
+    else:
+        v = a_inv[coord]
+        numerator = float(v @ cross @ v)
+        denominator = 2.0 * (1.0 + n / big_n) * float(v @ var_sim @ v)
     if not denominator > 0.0:
         return 0.0
-    lam = float(np.trace(a_inv @ cross @ a_inv)) / denominator
+    lam = numerator / denominator
     return float(np.clip(lam, 0.0, 1.0))
 
 
@@ -274,8 +286,9 @@ def classical(data: PPIData, start: np.ndarray) -> Estimate:
     return Estimate(theta, cov, 0.0, converged)
 
 
-def ppi(data: PPIData, start: np.ndarray, *, lam: float | None = None) -> Estimate:
-    """The PPI++ estimate: power-tuned when ``lam`` is None, else at the given lam."""
+def ppi(data: PPIData, start: np.ndarray, *, lam: float | None = None, coord: int | None = None) -> Estimate:
+    """The PPI++ estimate: power-tuned when ``lam`` is None (for coefficient ``coord`` alone
+    when given), else at the given lam."""
     if data.big_n == 0:
         return classical(data, start)
     converged = True
@@ -285,7 +298,7 @@ def ppi(data: PPIData, start: np.ndarray, *, lam: float | None = None) -> Estima
         for _ in range(2):
             g = gradients(data, theta)
             a_inv = _inverse(jacobian(g, pooled=data.pooled_hessian, use_unlabeled=True))
-            lam = tune_lambda(g, a_inv)
+            lam = tune_lambda(g, a_inv, coord)
             theta, ok = minimise(data, lam, theta)
             converged &= ok
     else:

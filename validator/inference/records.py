@@ -105,9 +105,10 @@ class ModelInference:
             interval = f" (bootstrap {low:,.0f} to {high:,.0f})"
         if self.n_unlabeled == 0:
             return f"{self.model}: no unlabeled simulations, so the simulation adds no human respondents"
+        lam = "a lambda per coefficient" if self.lam is None else f"lambda {self.lam:.2f}"
         return (
             f"{self.model}: this simulation is worth about {k:,.0f} additional human respondents{interval}; "
-            f"n_eff {self.effective_n:,.0f} from {self.n_human:,} humans, lambda {self.lam:.2f}"
+            f"n_eff {self.effective_n:,.0f} from {self.n_human:,} humans, {lam}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,6 +176,7 @@ class InferenceResult:
     pairing: PairCounts
     models: tuple[ModelInference, ...]
     agreement: tuple[AgreementRow, ...] = ()
+    tuning: str = "model"
 
     def model(self, model_id: str) -> ModelInference:
         for model in self.models:
@@ -190,6 +192,7 @@ class InferenceResult:
             "key": self.key,
             "level": self.level,
             "power_tuning": self.power_tuning,
+            "tuning": self.tuning,
             "weight": self.weight,
             "bootstrap_replicates": self.replicates,
             "pairing": self.pairing.to_dict(),

@@ -11,6 +11,7 @@ must exist in the spec.
       models: [m1, m2]               # default: every logit and OLS model
       alpha: 0.05                    # default: the spec's alpha
       power_tuning: true             # PPI++ lambda (false: plain PPI, lambda = 1)
+      tuning: model                  # one lambda per model, or one per coefficient
       weight: wtssps                 # optional survey weight column
       persona: [ethnicity, valuation]  # columns that must agree within a pair
       agreement:
@@ -21,14 +22,15 @@ must exist in the spec.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from validator.spec.load import _join, _Reader
 from validator.spec.model import ModelSpec, StudySpec
 
 __all__ = ["InferenceSection", "AgreementSpec", "INFERENCE_KEYS", "parse_inference", "default_section"]
 
-INFERENCE_KEYS = ("key", "models", "alpha", "power_tuning", "weight", "persona", "agreement")
+INFERENCE_KEYS = ("key", "models", "alpha", "power_tuning", "tuning", "weight", "persona", "agreement")
+TUNINGS = ("model", "coefficient")
 AGREEMENT_KEYS = ("variables", "by")
 
 #: Families rectified when ``models`` is not given.
@@ -47,7 +49,10 @@ class AgreementSpec:
 class InferenceSection:
     """What ``simval`` rectifies with the simulation and how pairs are formed.
 
-    ``models`` are the spec's model definitions to rectify (a probit is rectified too
+    ``tuning`` ``model`` tunes one lambda minimising the trace of the model's covariance
+    (ppi-python's default); ``coefficient`` tunes one lambda per coefficient, each
+    coefficient then comes from its own fit (never less efficient than human-only,
+    asymptotically, for any coefficient). ``models`` are the spec's model definitions to rectify (a probit is rectified too
     when named; a multinomial logit is reported as unsupported), so that the section is
     all a computation needs. ``alpha`` is resolved: the section's, else the spec's.
     """
@@ -56,6 +61,7 @@ class InferenceSection:
     models: tuple[ModelSpec, ...]
     alpha: float = 0.05
     power_tuning: bool = True
+    tuning: Literal["model", "coefficient"] = "model"
     weight: str | None = None
     persona: tuple[str, ...] = ()
     agreement: AgreementSpec = AgreementSpec()
@@ -100,6 +106,7 @@ def parse_inference(raw: Any, spec: StudySpec, *, source: str) -> InferenceSecti
         if not 0.0 < alpha < 1.0:
             raise r.fail("inference.alpha", f"must lie strictly between 0 and 1, got {alpha:g}")
     power_tuning = r.boolean(body.get("power_tuning", True), "inference.power_tuning")
+    tuning = r.choice(body.get("tuning", "model"), "inference.tuning", TUNINGS)
     weight = None
     if body.get("weight") is not None:
         weight = r.identifier(body["weight"], "inference.weight")
@@ -113,4 +120,4 @@ def parse_inference(raw: Any, spec: StudySpec, *, source: str) -> InferenceSecti
         variables = r.names(entry["variables"], _join(path, "variables"), known) if entry.get("variables") is not None else ()
         by = r.names(entry["by"], _join(path, "by"), known) if entry.get("by") is not None else ()
         agreement = AgreementSpec(variables, by)
-    return InferenceSection(key, models, alpha, power_tuning, weight, persona, agreement)
+    return InferenceSection(key, models, alpha, power_tuning, tuning, weight, persona, agreement)  # type: ignore[arg-type]
