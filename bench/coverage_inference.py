@@ -52,6 +52,7 @@ def main() -> int:
     parser.add_argument("--replicates", type=int, default=None)
     parser.add_argument("--figure", default=None, help="write the coverage and width figure (PNG) here")
     parser.add_argument("--json", default=None, help="write the summary as JSON here")
+    parser.add_argument("--tuning", choices=["model", "coefficient"], default="model", help="one lambda per model or per coefficient")
     args = parser.parse_args()
     replicates = args.replicates or (100 if args.quick else 400)
     truth_n = 100_000 if args.quick else 400_000
@@ -65,7 +66,7 @@ def main() -> int:
     from validator.spec.load import load_spec
 
     spec = load_spec("hunt2025")
-    section = default_section(spec, "participant_id")
+    section = replace(default_section(spec, "participant_id"), tuning=args.tuning)
     started = time.time()
     big = read_dataset(generate_human(truth_n, seed=999_999), spec, label="truth")
     truth = {(f.model, c.term): c.estimate for f in fit_models(spec.models, big.frame) for c in f.coefficients}
@@ -108,8 +109,9 @@ def main() -> int:
 
     frame = pd.DataFrame(records)
     ok = frame[frame["status"] == "ok"]
-    summary: dict[str, object] = {"replicates": replicates, "n_personas": N_PERSONAS, "pilot": PILOT, "truth_n": truth_n}
-    print(f"\nPPI++ calibration: {replicates} replicates of {N_PERSONAS} personas, {PILOT:.0%} labeled, 95% intervals")
+    summary: dict[str, object] = {"tuning": args.tuning, "replicates": replicates, "n_personas": N_PERSONAS, "pilot": PILOT, "truth_n": truth_n}
+    print(f"\nPPI++ calibration ({args.tuning} tuning): {replicates} replicates of {N_PERSONAS} personas, "
+          f"{PILOT:.0%} labeled, 95% intervals")
     for kind in kinds:
         part = ok[ok["kind"] == kind]
         k = len(part)
