@@ -80,7 +80,7 @@ def main() -> int:
         human = generate_human(N_PERSONAS, seed=10_000 + r)
         base = generate_simulated("finetuned_random", human, seed=10_000 + r)
         sims = {"finetuned_random": base, "twin70": _twin(human, base, 0.7, rng)}
-        labeled_ids = rng.choice(N_PERSONAS, size=int(round(PILOT * N_PERSONAS)), replace=False) + 1
+        labeled_ids = rng.choice(N_PERSONAS, size=round(PILOT * N_PERSONAS), replace=False) + 1
         labeled = frozenset(str(i) for i in labeled_ids)
         h_data = read_dataset(human, spec, label="human")
         full = {(f.model, c.term): c.estimate for f in fit_models(spec.models, h_data.frame) if f.estimable for c in f.coefficients}
@@ -116,7 +116,9 @@ def main() -> int:
         part = ok[ok["kind"] == kind]
         k = len(part)
         p_ppi, p_cl = part["ppi_covers"].mean(), part["classical_covers"].mean()
-        mc = lambda p: float(np.sqrt(p * (1 - p) / k))  # noqa: E731
+        def mc(p: float, k: int = k) -> float:
+            return float(np.sqrt(p * (1 - p) / k))
+
         failed = frame[(frame["kind"] == kind) & (frame["status"] != "ok")]
         row = {
             "coefficient_intervals": k,
@@ -124,11 +126,13 @@ def main() -> int:
             "classical_coverage": float(p_cl), "classical_mc_se": mc(p_cl),
             "median_width_ratio": float(part["width_ratio"].median()),
             "max_width_ratio": float(part["width_ratio"].max()),
+            "widest": " ".join(map(str, part.loc[part["width_ratio"].idxmax(), ["model", "term"]])),
+            "share_wider_than_1_1": float((part["width_ratio"] > 1.1).mean()),
             "median_neff_ratio": float(part["neff_ratio"].median()),
             "median_lambda": float(part["lambda"].median()),
             "pilot_covers_full": float(part["pilot_covers_full"].mean()),
             "classical_pilot_covers_full": float(part["classical_pilot_covers_full"].mean()),
-            "models_not_rectified": int(len(failed)),
+            "models_not_rectified": len(failed),
             "by_model": {
                 m: {"ppi_coverage": float(g["ppi_covers"].mean()), "mc_se": float(np.sqrt(g["ppi_covers"].mean() * (1 - g["ppi_covers"].mean()) / g["replicate"].nunique())),
                     "classical_coverage": float(g["classical_covers"].mean()), "median_width_ratio": float(g["width_ratio"].median())}
@@ -138,7 +142,8 @@ def main() -> int:
         summary[kind] = row
         print(f"\n{kind}: {k} coefficient intervals ({len(failed)} model fits not rectified)")
         print(f"  coverage of the truth: PPI++ {p_ppi:.3f} (MC se {mc(p_ppi):.3f}), human-only {p_cl:.3f} (MC se {mc(p_cl):.3f})")
-        print(f"  width PPI++ / human-only: median {row['median_width_ratio']:.3f}, max {row['max_width_ratio']:.3f}; "
+        print(f"  width PPI++ / human-only: median {row['median_width_ratio']:.3f}, max {row['max_width_ratio']:.3f} "
+              f"({row['widest']}), share above 1.1 {row['share_wider_than_1_1']:.3f}; "
               f"median n_eff / n {row['median_neff_ratio']:.2f}; median lambda {row['median_lambda']:.2f}")
         print(f"  pilot check: PPI++ pilot interval covers the full-human estimate {row['pilot_covers_full']:.3f} "
               f"(human-only pilot {row['classical_pilot_covers_full']:.3f})")

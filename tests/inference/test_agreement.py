@@ -8,7 +8,12 @@ from scipy.stats import pearsonr
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from validator.checks.context import CheckContext
-from validator.inference.agreement import compute_agreement, weighted_correlation, weighted_kappa, weighted_mae
+from validator.inference.agreement import (
+    compute_agreement,
+    weighted_correlation,
+    weighted_kappa,
+    weighted_mae,
+)
 from validator.inference.pairing import pair_datasets
 
 

@@ -47,7 +47,8 @@ def test_shared_covariates_reduce_to_ppi_python(spec: StudySpec, demo_datasets) 
     human, sim = demo_datasets
     # Valuation and disclosure are copied from the persona, so the covariates are shared.
     model = ModelSpec(id="mv", label="mv", family="logit", formula="abort ~ v2 + disclosure")
-    section = replace(default_section(spec, "participant_id"), models=(model,))
+    # One lambda per model is ppi-python's lam=None.
+    section = replace(default_section(spec, "participant_id"), models=(model,), tuning="model")
     result = compute_inference(human, sim, section, CheckContext(replicates=0)).model("mv")
     assert result.pooled_hessian
     h = build_design(model, human.frame)

@@ -75,7 +75,7 @@ def test_fixed_lambda_matches_ppi_python(family: str, oracle: str, lam: float) -
 def test_per_coefficient_lambda_matches_ppi_python_ols(coord: int) -> None:
     data, arrays = _data("ols", 3)
     est = ppi(data, np.zeros(3), coord=coord)
-    low, high = getattr(_oracle(), "ppi_ols_ci")(*arrays, alpha=0.05, lam=None, coord=coord)
+    low, high = _oracle().ppi_ols_ci(*arrays, alpha=0.05, lam=None, coord=coord)
     se = np.sqrt(np.diag(est.cov))
     np.testing.assert_allclose(est.theta[coord], (low[coord] + high[coord]) / 2, atol=1e-6, rtol=0)
     np.testing.assert_allclose(est.theta[coord] - norm.ppf(0.975) * se[coord], low[coord], atol=1e-4, rtol=0)

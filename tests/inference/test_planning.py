@@ -7,7 +7,12 @@ import math
 import pytest
 
 from validator.errors import UsageError
-from validator.inference.planning import plan, power_at, ppi_variance, target_se_for_power
+from validator.inference.planning import (
+    plan,
+    power_at,
+    ppi_variance,
+    target_se_for_power,
+)
 
 
 @pytest.mark.parametrize(
@@ -19,7 +24,7 @@ def test_cheapest_design_matches_a_brute_force_grid(rho: float, cost_human: floa
     n0 = math.ceil(1 / target_se**2)
     best = n0 * cost_human
     for n in range(1, n0 + 1):
-        for big_n in range(0, 4000):
+        for big_n in range(4000):
             if ppi_variance(n, big_n, rho) <= target_se**2 * (1 + 1e-12):
                 best = min(best, n * (cost_human + (cost_sim if big_n else 0)) + big_n * cost_sim)
                 break

@@ -12,7 +12,7 @@ from validator.spec.model import StudySpec
 def test_defaults_rectify_every_logit_and_ols_model(spec: StudySpec) -> None:
     section = parse_inference({"key": "participant_id"}, spec, source="s.yaml")
     assert section.model_ids == ("m1", "m2", "m3", "m4", "m5", "m6")
-    assert (section.alpha, section.power_tuning, section.weight) == (0.05, True, None)
+    assert (section.alpha, section.power_tuning, section.tuning, section.weight) == (0.05, True, "coefficient", None)
 
 
 def test_a_full_section(spec: StudySpec) -> None:

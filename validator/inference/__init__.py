@@ -10,15 +10,20 @@ runs the pilot check and :mod:`~validator.inference.planning` the cost-optimal d
 """
 
 from validator.inference.compute import compute_inference
-from validator.inference.records import AgreementRow, CoefficientInference, InferenceResult, ModelInference
+from validator.inference.records import (
+    AgreementRow,
+    CoefficientInference,
+    InferenceResult,
+    ModelInference,
+)
 from validator.inference.section import InferenceSection, parse_inference
 
 __all__ = [
-    "compute_inference",
-    "InferenceResult",
-    "ModelInference",
-    "CoefficientInference",
     "AgreementRow",
+    "CoefficientInference",
+    "InferenceResult",
     "InferenceSection",
+    "ModelInference",
+    "compute_inference",
     "parse_inference",
 ]

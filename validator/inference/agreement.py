@@ -28,7 +28,7 @@ from validator.inference.pairing import Pairing
 from validator.inference.records import AgreementRow
 from validator.io.ingest import Dataset
 
-__all__ = ["compute_agreement", "weighted_kappa", "weighted_agreement", "weighted_correlation", "weighted_mae"]
+__all__ = ["compute_agreement", "weighted_agreement", "weighted_correlation", "weighted_kappa", "weighted_mae"]
 
 
 def weighted_agreement(weights: np.ndarray, same: np.ndarray) -> np.ndarray:
@@ -88,7 +88,7 @@ def _rows_for(
     group: str | None,
     level: float,
 ) -> list[AgreementRow]:
-    n_pairs = int(len(h))
+    n_pairs = len(h)
     boot = weights[:, units] if weights is not None else None
     out: list[AgreementRow] = []
     if n_pairs < 2:

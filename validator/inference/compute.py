@@ -22,10 +22,25 @@ from validator.inference.effective import (
     per_coefficient_model_n,
     ppi_correlation,
 )
-from validator.inference.estimator import Block, Gradients, PPIData, classical, covariance_at, ppi
-from validator.inference.families import CANONICAL_FAMILIES, SUPPORTED_FAMILIES, FamilyLoss
+from validator.inference.estimator import (
+    Block,
+    Gradients,
+    PPIData,
+    classical,
+    covariance_at,
+    ppi,
+)
+from validator.inference.families import (
+    CANONICAL_FAMILIES,
+    SUPPORTED_FAMILIES,
+    FamilyLoss,
+)
 from validator.inference.pairing import Pairing, pair_datasets
-from validator.inference.records import CoefficientInference, InferenceResult, ModelInference
+from validator.inference.records import (
+    CoefficientInference,
+    InferenceResult,
+    ModelInference,
+)
 from validator.inference.section import InferenceSection
 from validator.io.ingest import Dataset
 from validator.models.design import Design, DesignFailure, build_design
@@ -58,7 +73,7 @@ def unit_weights(dataset: Dataset, column: str | None, rows: np.ndarray) -> np.n
         )
     if values.sum() <= 0:
         raise InputError("every survey weight is zero", source=dataset.source, column=column)
-    return values / values.mean()
+    return np.asarray(values / values.mean(), dtype=float)
 
 
 def _block(
@@ -122,7 +137,7 @@ def rectify_model(
     weight: str | None,
     context: CheckContext,
     sim_label: str = "",
-    tuning: str = "model",
+    tuning: str = "coefficient",
 ) -> ModelInference:
     """The classical and PPI++ estimates of one model, with effective sample sizes."""
     if model.family not in SUPPORTED_FAMILIES:

@@ -22,12 +22,13 @@ cheap).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from validator.inference.estimator import Gradients, jacobian, sandwich, tune_lambda
 
-__all__ = ["effective_n", "model_effective_n", "ppi_correlation", "bootstrap_effective_n", "BootstrapN"]
+__all__ = ["BootstrapN", "bootstrap_effective_n", "effective_n", "model_effective_n", "ppi_correlation"]
 
 
 def effective_n(n: int, cov_classical: np.ndarray, cov_ppi: np.ndarray) -> np.ndarray:
@@ -65,7 +66,7 @@ class BootstrapN:
     high: float | None
 
 
-def _take(g: Gradients, labeled: np.ndarray, unlabeled: np.ndarray) -> Gradients:
+def _take(g: Gradients, labeled: np.ndarray[Any, Any], unlabeled: np.ndarray[Any, Any]) -> Gradients:
     return Gradients(
         g.human[labeled], g.paired[labeled], g.unlabeled[unlabeled], g.human_hess[labeled], g.unlabeled_hess[unlabeled]
     )
@@ -108,8 +109,8 @@ def bootstrap_effective_n(
         return BootstrapN(None, None)
     values = np.empty(replicates)
     for b in range(replicates):
-        labeled = rng.integers(0, n, size=n)
-        unlabeled = rng.integers(0, big_n, size=big_n)
+        labeled = np.asarray(rng.integers(0, n, size=n), dtype=np.int64)
+        unlabeled = np.asarray(rng.integers(0, big_n, size=big_n), dtype=np.int64)
         gc = _take(g_classical, labeled, unlabeled)
         try:
             a_cl = np.linalg.inv(jacobian(gc, pooled=pooled, use_unlabeled=False))

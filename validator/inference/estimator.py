@@ -166,7 +166,7 @@ def _newton_direction(grad: np.ndarray, hess: np.ndarray) -> np.ndarray:
     # curvature so that the step always descends (a modified Newton step).
     floor = _RIDGE * max(1.0, float(np.abs(eigenvalues).max()))
     safe = np.maximum(np.abs(eigenvalues), floor)
-    return -(vectors @ ((vectors.T @ grad) / safe))
+    return np.asarray(-(vectors @ ((vectors.T @ grad) / safe)), dtype=float)
 
 
 def _least_squares(block: Block) -> np.ndarray:
@@ -222,8 +222,8 @@ def jacobian(g: Gradients, *, pooled: bool, use_unlabeled: bool) -> np.ndarray:
     """A: the human rows' mean Hessian, or pooled with the unlabeled rows'."""
     n, big_n = g.human.shape[0], g.unlabeled.shape[0]
     if pooled and use_unlabeled and big_n > 0:
-        return (g.human_hess.sum(axis=0) + g.unlabeled_hess.sum(axis=0)) / (n + big_n)
-    return g.human_hess.sum(axis=0) / n
+        return np.asarray((g.human_hess.sum(axis=0) + g.unlabeled_hess.sum(axis=0)) / (n + big_n), dtype=float)
+    return np.asarray(g.human_hess.sum(axis=0) / n, dtype=float)
 
 
 def _cov(values: np.ndarray) -> np.ndarray:
@@ -265,7 +265,7 @@ def sandwich(g: Gradients, a_inv: np.ndarray, lam: float) -> np.ndarray:
     middle = _cov(g.human - lam * g.paired)
     if lam != 0.0 and big_n > 0:
         middle = middle + (n / big_n) * _cov(lam * g.unlabeled)
-    return a_inv @ middle @ a_inv / n
+    return np.asarray(a_inv @ middle @ a_inv / n, dtype=float)
 
 
 def _inverse(matrix: np.ndarray) -> np.ndarray:
@@ -295,13 +295,15 @@ def ppi(data: PPIData, start: np.ndarray, *, lam: float | None = None, coord: in
     if lam is None:
         theta, ok = minimise(data, 1.0, start)
         converged &= ok
+        tuned = 1.0
         for _ in range(2):
             g = gradients(data, theta)
             a_inv = _inverse(jacobian(g, pooled=data.pooled_hessian, use_unlabeled=True))
-            lam = tune_lambda(g, a_inv, coord)
-            theta, ok = minimise(data, lam, theta)
+            tuned = tune_lambda(g, a_inv, coord)
+            theta, ok = minimise(data, tuned, theta)
             converged &= ok
     else:
+        tuned = lam
         theta, converged = minimise(data, lam, start)
-    cov, _, _ = covariance_at(data, theta, lam)
-    return Estimate(theta, cov, float(lam), converged)
+    cov, _, _ = covariance_at(data, theta, tuned)
+    return Estimate(theta, cov, float(tuned), converged)

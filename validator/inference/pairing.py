@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from validator.did_you_mean import did_you_mean
 from validator.errors import InputError
 from validator.io.ingest import Dataset
-from validator.did_you_mean import did_you_mean
 
-__all__ = ["Pairing", "PairCounts", "pair_datasets", "key_text"]
+__all__ = ["PairCounts", "Pairing", "key_text", "pair_datasets"]
 
 
 @dataclass(frozen=True)

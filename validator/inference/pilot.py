@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm
 
 from validator.checks.context import CheckContext
@@ -109,7 +110,7 @@ def _cell_names(dataset: Dataset, spec: StudySpec, rows: np.ndarray) -> list[str
     frame = dataset.frame.iloc[rows]
     names = ["" for _ in range(len(rows))]
     for factor in spec.simulation.factors:
-        names = [a + ("" if v is None or v != v else str(v)) for a, v in zip(names, frame[factor].astype(object))]
+        names = [a + ("" if pd.isna(v) else str(v)) for a, v in zip(names, frame[factor].astype(object))]
     return names
 
 

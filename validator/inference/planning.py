@@ -29,7 +29,7 @@ from scipy.stats import norm
 
 from validator.errors import UsageError
 
-__all__ = ["Design", "Plan", "plan", "ppi_variance", "power_at", "target_se_for_power"]
+__all__ = ["Design", "Plan", "plan", "power_at", "ppi_variance", "target_se_for_power"]
 
 
 def ppi_variance(n: int, big_n: int, rho: float, sigma: float = 1.0) -> float:

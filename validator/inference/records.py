@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from validator.inference.pairing import PairCounts
 
-__all__ = ["CoefficientInference", "ModelInference", "AgreementRow", "InferenceResult", "ModelStatus"]
+__all__ = ["AgreementRow", "CoefficientInference", "InferenceResult", "ModelInference", "ModelStatus"]
 
 ModelStatus = Literal["ok", "unsupported", "not_estimable"]
 
@@ -176,7 +176,7 @@ class InferenceResult:
     pairing: PairCounts
     models: tuple[ModelInference, ...]
     agreement: tuple[AgreementRow, ...] = ()
-    tuning: str = "model"
+    tuning: str = "coefficient"
 
     def model(self, model_id: str) -> ModelInference:
         for model in self.models:

@@ -11,7 +11,7 @@ must exist in the spec.
       models: [m1, m2]               # default: every logit and OLS model
       alpha: 0.05                    # default: the spec's alpha
       power_tuning: true             # PPI++ lambda (false: plain PPI, lambda = 1)
-      tuning: model                  # one lambda per model, or one per coefficient
+      tuning: coefficient            # one lambda per coefficient (default), or one per model
       weight: wtssps                 # optional survey weight column
       persona: [ethnicity, valuation]  # columns that must agree within a pair
       agreement:
@@ -27,7 +27,7 @@ from typing import Any, Literal
 from validator.spec.load import _join, _Reader
 from validator.spec.model import ModelSpec, StudySpec
 
-__all__ = ["InferenceSection", "AgreementSpec", "INFERENCE_KEYS", "parse_inference", "default_section"]
+__all__ = ["INFERENCE_KEYS", "AgreementSpec", "InferenceSection", "default_section", "parse_inference"]
 
 INFERENCE_KEYS = ("key", "models", "alpha", "power_tuning", "tuning", "weight", "persona", "agreement")
 TUNINGS = ("model", "coefficient")
@@ -49,10 +49,12 @@ class AgreementSpec:
 class InferenceSection:
     """What ``simval`` rectifies with the simulation and how pairs are formed.
 
-    ``tuning`` ``model`` tunes one lambda minimising the trace of the model's covariance
-    (ppi-python's default); ``coefficient`` tunes one lambda per coefficient, each
-    coefficient then comes from its own fit (never less efficient than human-only,
-    asymptotically, for any coefficient). ``models`` are the spec's model definitions to rectify (a probit is rectified too
+    ``tuning`` ``coefficient`` (the default) tunes one lambda per coefficient, each
+    coefficient then comes from its own fit (ppi-python's ``coord``): asymptotically no
+    coefficient is less efficient than human-only. ``model`` tunes one lambda minimising
+    the trace of the model's covariance (ppi-python's default), which is not invariant
+    to the scale of the covariates: the intercept's variance dominates the trace and a
+    slope's interval can come out several times wider (docs/inference.md, Validation). ``models`` are the spec's model definitions to rectify (a probit is rectified too
     when named; a multinomial logit is reported as unsupported), so that the section is
     all a computation needs. ``alpha`` is resolved: the section's, else the spec's.
     """
@@ -61,7 +63,7 @@ class InferenceSection:
     models: tuple[ModelSpec, ...]
     alpha: float = 0.05
     power_tuning: bool = True
-    tuning: Literal["model", "coefficient"] = "model"
+    tuning: Literal["model", "coefficient"] = "coefficient"
     weight: str | None = None
     persona: tuple[str, ...] = ()
     agreement: AgreementSpec = AgreementSpec()
@@ -106,7 +108,7 @@ def parse_inference(raw: Any, spec: StudySpec, *, source: str) -> InferenceSecti
         if not 0.0 < alpha < 1.0:
             raise r.fail("inference.alpha", f"must lie strictly between 0 and 1, got {alpha:g}")
     power_tuning = r.boolean(body.get("power_tuning", True), "inference.power_tuning")
-    tuning = r.choice(body.get("tuning", "model"), "inference.tuning", TUNINGS)
+    tuning = r.choice(body.get("tuning", "coefficient"), "inference.tuning", TUNINGS)
     weight = None
     if body.get("weight") is not None:
         weight = r.identifier(body["weight"], "inference.weight")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 from tabulate import tabulate
@@ -10,13 +11,13 @@ from validator.inference.pilot import PilotResult
 from validator.inference.planning import Plan
 from validator.inference.records import InferenceResult
 
-__all__ = ["format_inference", "format_pilot", "format_plan", "WIDTH"]
+__all__ = ["WIDTH", "format_inference", "format_pilot", "format_plan"]
 
 WIDTH = 100
 
 
 def _g(value: float | None, digits: int = 3) -> str:
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return "-"
     return f"{value:.{digits}g}"
 
