@@ -297,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(sub)
     _add_simulate(sub)
     _add_finetune(sub)
+    from validator.cli import infer_cmd, plan_cmd  # light modules: heavy imports happen in run()
+
+    infer_cmd.add_parser(sub)
+    plan_cmd.add_parser(sub)
     return parser
 
 

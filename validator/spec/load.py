@@ -82,6 +82,7 @@ TOP_LEVEL_KEYS = (
     "uncertainty",
     "gates",
     "simulation",
+    "inference",
 )
 DISTRIBUTIONS_KEYS = ("variables", "mean_over", "breakdowns", "min_group_size")
 DISTRIBUTION_VARIABLE_KEYS = ("name", "bins", "categories")
@@ -563,6 +564,12 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         from validator.simulate.section import parse_simulation
 
         spec = replace(spec, simulation=parse_simulation(top["simulation"], spec, source=source))
+    if top.get("inference") is not None:
+        from dataclasses import replace
+
+        from validator.inference.section import parse_inference
+
+        spec = replace(spec, inference=parse_inference(top["inference"], spec, source=source))
     return spec
 
 
