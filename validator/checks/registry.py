@@ -16,10 +16,11 @@ from validator.checks.entry import CheckEntry
 from validator.checks.record import MetricInfo
 from validator.coherence.entry import ENTRY as COHERENCE
 from validator.heterogeneity.entry import ENTRY as HETEROGENEITY
+from validator.inference.entry import ENTRY as INFERENCE
 from validator.recovery.entry import ENTRY as RECOVERY
 from validator.spec.model import StudySpec
 
-_CHECKS: dict[str, CheckEntry] = {entry.name: entry for entry in (RECOVERY, ALIGNMENT, HETEROGENEITY, COHERENCE)}
+_CHECKS: dict[str, CheckEntry] = {entry.name: entry for entry in (RECOVERY, ALIGNMENT, HETEROGENEITY, COHERENCE, INFERENCE)}
 
 
 def checks() -> Mapping[str, CheckEntry]:

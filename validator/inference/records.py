@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from validator.checks.record import MetricValue
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -186,6 +188,14 @@ class InferenceResult:
 
     def summary_lines(self) -> list[str]:
         return [model.summary_line() for model in self.models]
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """``<model>.effective_n``, ``<model>.additional_n`` and ``<model>.coefficients.<term>.ppi_estimate``."""
+        for model in self.models:
+            yield MetricValue.of(f"{model.model}.effective_n", model.effective_n, model.effective_n_low, model.effective_n_high)
+            yield MetricValue.of(f"{model.model}.additional_n", model.additional_n, model.additional_n_low, model.additional_n_high)
+            for c in model.coefficients:
+                yield MetricValue.of(f"{model.model}.coefficients.{c.term}.ppi_estimate", c.ppi_estimate, c.ppi_low, c.ppi_high)
 
     def to_dict(self) -> dict[str, Any]:
         return {
