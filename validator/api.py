@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Union
 
+from validator.limits import BOOTSTRAP_MAX
 from validator.errors import UsageError
 from validator.io.ingest import Dataset, ingest
 from validator.io.readers import RawTable, read_table
@@ -144,6 +145,8 @@ def check(
     replicates = study.uncertainty.bootstrap if bootstrap is None else bootstrap
     if replicates < 0:
         raise UsageError(f"the number of bootstrap replicates cannot be negative, got {replicates}")
+    if replicates > BOOTSTRAP_MAX:
+        raise UsageError(f"the number of bootstrap replicates must be at most {BOOTSTRAP_MAX:,} (a limit of simval), got {replicates:,}")
     sims: list[DataSource] = [sim] if isinstance(sim, (str, os.PathLike, pd.DataFrame)) else list(sim)
     if not sims:
         raise UsageError("give at least one simulated dataset")

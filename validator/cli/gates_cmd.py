@@ -10,6 +10,7 @@ from tabulate import tabulate
 
 from validator.cli.output import write_text
 from validator.errors import UsageError
+from validator.limits import BOOTSTRAP_MAX
 from validator.spec.load import load_spec
 
 
@@ -29,6 +30,8 @@ def run_suggest(args: argparse.Namespace) -> int:
 
     if args.draws < 20:
         raise UsageError(f"--draws must be at least 20, got {args.draws}")
+    if args.draws > BOOTSTRAP_MAX:
+        raise UsageError(f"--draws must be at most {BOOTSTRAP_MAX:,} (a limit of simval), got {args.draws:,}")
     if not 0.5 <= args.level < 1.0:
         raise UsageError(f"--level must lie in [0.5, 1), got {args.level:g}")
     if args.out and args.out != "-" and Path(args.out).exists() and not args.force:

@@ -441,7 +441,7 @@ def resolve_spec_path(name_or_path: str | os.PathLike[str]) -> Path:
     """A spec file path: an existing file as given, else a bundled spec of that name."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists() or len(candidate.parts) > 1:
-        if not candidate.is_file():
+        if not candidate.exists():
             raise SpecError(f"spec file '{candidate}' does not exist")
         return candidate
     names = bundled_spec_names()

@@ -1,0 +1,162 @@
+"""The hostile-input battery of issue 14: each case, its exit code and message, within 10 s and 500 MB.
+
+Every case builds its hostile file in a fresh study folder (see ``conftest.py``),
+runs the console script in a child process and checks the exit code and a pattern
+of the message on standard error. No case may end in a traceback or an internal
+error (exit 3), run past ``TIME_LIMIT`` or use more than ``MEMORY_LIMIT_MB``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+def _harness() -> ModuleType:
+    name = "simval_hostile_harness"  # the same module object conftest.py loads
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "harness.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+harness = _harness()
+SPEC: str = harness.SPEC
+TIME_LIMIT: float = harness.TIME_LIMIT
+MEMORY_LIMIT_MB: float = harness.MEMORY_LIMIT_MB
+run_limited = harness.run_limited
+
+Builder = Callable[[Path], list[str]]
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def gates_alias_bomb(folder: Path) -> list[str]:
+    text = _alias_bomb() + "gates:\n  - {path: '*l8', max: 1}\n"
+    _write(folder, "gates.yaml", text.replace("'*l8'", "*l8"))
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--gates", "gates.yaml"]
+
+
+def spec_alias_bomb_in_gate_path(folder: Path) -> list[str]:
+    bomb = _alias_bomb().replace("\n", "\n  ")
+    _write(folder, "bomb.yaml", SPEC + "gates:\n  - path: *l8\n    max: 1\ndescription:\n  " + bomb)
+    # The anchors must come before their use: put them in a top-level key read first.
+    text = "description:\n  " + bomb.rstrip() + "\n" + SPEC + "gates:\n  - {path: *l8, max: 1}\n"
+    _write(folder, "bomb.yaml", text)
+    return ["spec", "validate", "bomb.yaml"]
+
+
+def spec_nested_20000(folder: Path) -> list[str]:
+    _write(folder, "deep.yaml", SPEC + "description: " + "[" * 20_000 + "]" * 20_000 + "\n")
+    return ["spec", "validate", "deep.yaml"]
+
+
+def spec_duplicate_models(folder: Path) -> list[str]:
+    _write(folder, "dup.yaml", SPEC + "models:\n  - {id: m9, family: ols, formula: y ~ w}\n")
+    return ["spec", "validate", "dup.yaml"]
+
+
+def spec_duplicate_nested_key(folder: Path) -> list[str]:
+    _write(folder, "dup.yaml", SPEC.replace("x: {type: numeric}", "x: {type: numeric, type: text}"))
+    return ["spec", "validate", "dup.yaml"]
+
+
+def spec_huge_bootstrap(folder: Path) -> list[str]:
+    _write(folder, "boot.yaml", SPEC.replace("bootstrap: 0", "bootstrap: 100000000000000000000"))
+    return ["spec", "validate", "boot.yaml"]
+
+
+def option_huge_bootstrap(folder: Path) -> list[str]:
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--bootstrap", "100000000000000000000"]
+
+
+def spec_huge_bins(folder: Path) -> list[str]:
+    text = SPEC + "distributions:\n  variables:\n    - {name: x, bins: {start: 0, stop: 1, count: 100000000000000000000000}}\n"
+    _write(folder, "bins.yaml", text)
+    return ["spec", "validate", "bins.yaml"]
+
+
+def gzip_bomb(folder: Path) -> list[str]:
+    # Concatenated gzip members decompress to their concatenation: 1.1 GiB from a few MB.
+    chunk = gzip.compress(b"1,2,3,4,left\n" * (1 << 16), 9)  # 832 KiB each
+    with open(folder / "bomb.csv", "wb") as handle:
+        handle.write(gzip.compress(b"g,x,w,y,decision\n"))
+        for _ in range(1400):
+            handle.write(chunk)
+    return ["check", "bomb.csv", "sim.csv", "--spec", "spec.yaml"]
+
+
+def sparse_2gb(folder: Path) -> list[str]:
+    with open(folder / "sparse.csv", "wb") as handle:
+        handle.truncate(2 * 1024**3)
+    return ["check", "sparse.csv", "sim.csv", "--spec", "spec.yaml"]
+
+
+def fifo_input(folder: Path) -> list[str]:
+    os.mkfifo(folder / "fifo.csv")
+    return ["check", "human.csv", "fifo.csv", "--spec", "spec.yaml"]
+
+
+def fifo_spec(folder: Path) -> list[str]:
+    os.mkfifo(folder / "fifo.yaml")
+    return ["spec", "validate", "fifo.yaml"]
+
+
+def fifo_gates(folder: Path) -> list[str]:
+    os.mkfifo(folder / "gates.yaml")
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--gates", "gates.yaml"]
+
+
+def too_many_columns(folder: Path) -> list[str]:
+    header = ",".join(f"c{i}" for i in range(25_000))
+    _write(folder, "wide.csv", header + "\n" + ",".join("1" for _ in range(25_000)) + "\n")
+    return ["check", "wide.csv", "sim.csv", "--spec", "spec.yaml"]
+
+
+CASES: list[tuple[str, Builder, int, str]] = [
+    ("gates file alias bomb", gates_alias_bomb, 2, r"gates\.yaml.*expands to more than 200,000 values"),
+    ("spec alias bomb in gates[0].path", spec_alias_bomb_in_gate_path, 2, r"bomb\.yaml.*expands to more than"),
+    ("spec nested 20,000 levels", spec_nested_20000, 2, r"deep\.yaml.*nests deeper than the limit of 100 levels"),
+    ("spec with two models sections", spec_duplicate_models, 2, r"dup\.yaml, at models: the key 'models' appears twice"),
+    ("duplicate key inside a column", spec_duplicate_nested_key, 2, r"at columns\.x\.type: the key 'type' appears twice in columns\.x"),
+    ("uncertainty.bootstrap 1e20", spec_huge_bootstrap, 2, r"at uncertainty\.bootstrap: must be at most 100,000"),
+    ("--bootstrap 1e20", option_huge_bootstrap, 2, r"bootstrap replicates must be at most 100,000"),
+    ("bins.count 1e23", spec_huge_bins, 2, r"bins\.count: must be at most 10,000"),
+    ("gzip bomb named .csv", gzip_bomb, 2, r"bomb\.csv: decompresses to more than the limit of 1 GiB"),
+    ("2 GB sparse file", sparse_2gb, 2, r"sparse\.csv: is 2 GiB, more than the limit of 1 GiB"),
+    ("FIFO as a data file", fifo_input, 2, r"fifo\.csv: is a pipe, device or socket"),
+    ("FIFO as the spec", fifo_spec, 2, r"fifo\.yaml: the spec is not a regular file"),
+    ("FIFO as the gates file", fifo_gates, 2, r"gates\.yaml: the gates file is not a regular file"),
+    ("25,000 columns", too_many_columns, 2, r"wide\.csv: has 25,000 columns, more than the limit of 20,000"),
+]
+
+
+@pytest.mark.parametrize(("builder", "code", "pattern"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_hostile_input_is_refused_plainly_and_quickly(study: Path, builder: Builder, code: int, pattern: str) -> None:
+    outcome = run_limited(builder(study), study)
+    assert outcome.returncode == code, outcome.stderr
+    assert re.search(pattern, outcome.stderr), outcome.stderr
+    assert "Traceback" not in outcome.stderr and "internal error" not in outcome.stderr
+    assert outcome.seconds < TIME_LIMIT
+    assert outcome.max_rss_mb < MEMORY_LIMIT_MB, f"{outcome.max_rss_mb:.0f} MB"
