@@ -134,6 +134,25 @@ def too_many_columns(folder: Path) -> list[str]:
     return ["check", "wide.csv", "sim.csv", "--spec", "spec.yaml"]
 
 
+def _formula_bomb(folder: Path) -> None:
+    _write(folder, "bomb.yaml", SPEC.replace("formula: y ~ x}", "formula: y ~ I(str(x) * 1000000000)}"))
+
+
+def formula_text_repetition_validate(folder: Path) -> list[str]:
+    _formula_bomb(folder)
+    return ["spec", "validate", "bomb.yaml"]
+
+
+def formula_text_repetition_check(folder: Path) -> list[str]:
+    _formula_bomb(folder)
+    return ["check", "human.csv", "sim.csv", "--spec", "bomb.yaml"]
+
+
+def formula_categorical_repetition(folder: Path) -> list[str]:
+    _write(folder, "bomb.yaml", SPEC.replace("formula: y ~ x}", "formula: y ~ I(g * 1000000000)}"))
+    return ["spec", "validate", "bomb.yaml"]
+
+
 CASES: list[tuple[str, Builder, int, str]] = [
     ("gates file alias bomb", gates_alias_bomb, 2, r"gates\.yaml.*expands to more than 200,000 values"),
     ("spec alias bomb in gates[0].path", spec_alias_bomb_in_gate_path, 2, r"bomb\.yaml.*expands to more than"),
@@ -148,6 +167,9 @@ CASES: list[tuple[str, Builder, int, str]] = [
     ("FIFO as a data file", fifo_input, 2, r"fifo\.csv: is a pipe, device or socket"),
     ("FIFO as the spec", fifo_spec, 2, r"fifo\.yaml: the spec is not a regular file"),
     ("FIFO as the gates file", fifo_gates, 2, r"gates\.yaml: the gates file is not a regular file"),
+    ("I(str(x) * 1e9) in spec validate", formula_text_repetition_validate, 2, r"at models\[0\]\.formula: formula .* uses '\*' on text"),
+    ("I(str(x) * 1e9) in check", formula_text_repetition_check, 2, r"at models\[0\]\.formula: formula .* uses '\*' on text"),
+    ("I(categorical * 1e9)", formula_categorical_repetition, 2, r"uses '\*' on text \('g \* 1000000000'\)"),
     ("25,000 columns", too_many_columns, 2, r"wide\.csv: has 25,000 columns, more than the limit of 20,000"),
 ]
 

@@ -55,6 +55,7 @@ __all__ = [
     "Expression",
     "Function",
     "check_tree",
+    "is_text_expression",
     "parse_expression",
     "quote_for_message",
 ]
@@ -407,7 +408,9 @@ class _Checker:
         source: str | None,
         path: str | None,
         python_semantics: bool,
+        text_names: Collection[str] = frozenset(),
     ) -> None:
+        self.text_names = frozenset(text_names)
         self.code = code
         self.subject = subject
         self.known = known
@@ -465,11 +468,11 @@ class _Checker:
             self.forbid(f"the operator '{_OTHER_SYMBOLS.get(type(node.op), type(node.op).__name__)}'", node)
         symbol = _BINARY_OPERATORS[type(node.op)][0]
         for side in (node.left, node.right):
-            if (
-                not isinstance(node.op, ast.Add)
-                and isinstance(side, ast.Constant)
-                and isinstance(side.value, str)
-            ):
+            # Python repeats a text times a number ('ab' * 3): inside a formula's I(),
+            # str(x) * 1000000000 would build gigabytes. The interpreter refuses any
+            # arithmetic but '+' on text too; refusing it here, before anything runs,
+            # gives both the same language.
+            if not isinstance(node.op, ast.Add) and _is_text_node(side, self.text_names):
                 self.fail(f"uses '{symbol}' on text ({_snippet(self.code, node)!r}); only '+' joins texts")
         if self.python_semantics and not (_uses_variables(node.left) or _uses_variables(node.right)):
             self.fail(
@@ -485,6 +488,8 @@ class _Checker:
                 self.fail("uses 'not' inside a formula; define a derived variable instead")
         elif not isinstance(node.op, (ast.USub, ast.UAdd)):
             self.forbid(f"the operator '{_OTHER_SYMBOLS.get(type(node.op), type(node.op).__name__)}'", node)
+        elif _is_text_node(node.operand, self.text_names):
+            self.fail(f"uses a sign on text ({_snippet(self.code, node)!r}); signs apply to numbers")
         self.check(node.operand)
 
     def check_BoolOp(self, node: ast.BoolOp) -> None:
@@ -566,6 +571,41 @@ class _Checker:
             self.check(arg)
 
 
+#: Functions whose result is text whatever their arguments.
+_TEXT_FUNCTIONS = frozenset({"str", "concat"})
+
+
+def _is_text_node(node: ast.AST, text_names: Collection[str]) -> bool:
+    """Whether ``node`` is text before any data is seen: a quoted constant, str()/concat(),
+    a variable named in ``text_names``, texts joined by '+', or where() choosing a text."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name):
+        return node.id in text_names
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id in _TEXT_FUNCTIONS:
+            return True
+        if node.func.id == "where" and len(node.args) == 3:
+            return any(_is_text_node(arg, text_names) for arg in node.args[1:])
+        return False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_text_node(node.left, text_names) or _is_text_node(node.right, text_names)
+    return False
+
+
+def is_text_expression(text: str, text_names: Collection[str] = ()) -> bool:
+    """Whether an (already checked) expression is text whatever the data, given the text variables.
+
+    >>> is_text_expression("concat(g, '-', x)"), is_text_expression("x + 1")
+    (True, False)
+    """
+    try:
+        tree = ast.parse(" ".join(text.split()), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return _is_text_node(tree.body, text_names)
+
+
 def check_tree(
     node: ast.AST,
     *,
@@ -575,6 +615,7 @@ def check_tree(
     source: str | None = None,
     path: str | None = None,
     python_semantics: bool = False,
+    text_names: Collection[str] = (),
 ) -> frozenset[str]:
     """Check a parsed (sub)tree against the whitelist; return the variable names it reads.
 
@@ -582,6 +623,8 @@ def check_tree(
     ``subject`` how a message names the whole thing (``"expression 'a + b'"``).
     ``python_semantics`` is for trees that Python itself will evaluate: a
     formula's ``I(...)`` and function arguments (see :mod:`validator.spec.formulas`).
+    ``text_names`` are the variables known to hold text; arithmetic other than
+    ``+`` on them, as on any other text, is refused.
     """
     checker = _Checker(
         code=code,
@@ -590,6 +633,7 @@ def check_tree(
         source=source,
         path=path,
         python_semantics=python_semantics,
+        text_names=text_names,
     )
     try:
         checker.check(node)

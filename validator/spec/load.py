@@ -22,7 +22,7 @@ from validator.errors import SpecError
 from validator.gates.load import parse_gates
 from validator.limits import BINS_MAX, BOOTSTRAP_MAX
 from validator.spec.bundled import bundled_spec_names, bundled_spec_path
-from validator.spec.expressions import parse_expression
+from validator.spec.expressions import is_text_expression, parse_expression
 from validator.spec.formulas import check_formula
 from validator.spec.model import (
     COLUMN_TYPES,
@@ -322,6 +322,8 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         for cname, body in raw_columns.items()
     )
     known: list[str] = [c.name for c in columns]
+    # Variables that hold text: inside a formula's I() they may only be joined with '+'.
+    text_names: set[str] = {c.name for c in columns if c.type in ("text", "categorical")}
     seen_aliases: dict[str, str] = {}
     for c in columns:
         for alias in c.aliases:
@@ -340,6 +342,8 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         expr = r.text(body.get("expr"), join_path(path, "expr"))
         assert expr is not None
         parse_expression(expr, known, source=source, path=join_path(path, "expr"))
+        if is_text_expression(expr, text_names):
+            text_names.add(dname)
         known.append(dname)
         derived.append(
             DerivedSpec(dname, expr, r.text(body.get("description"), join_path(path, "description"), optional=True) or "")
@@ -369,7 +373,7 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
             raise r.fail(join_path(path, "formula"), "a model needs a formula such as 'y ~ x1 + x2'")
         formula = r.text(body["formula"], join_path(path, "formula"))
         assert formula is not None
-        check_formula(formula, known, source=source, path=join_path(path, "formula"))
+        check_formula(formula, known, source=source, path=join_path(path, "formula"), text_variables=text_names)
         subset = r.text(body.get("subset"), join_path(path, "subset"), optional=True)
         if subset is not None:
             parse_expression(subset, known, source=source, path=join_path(path, "subset"))
