@@ -153,6 +153,60 @@ def formula_categorical_repetition(folder: Path) -> list[str]:
     return ["spec", "validate", "bomb.yaml"]
 
 
+def json_over_human(folder: Path) -> list[str]:
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--json", "human.csv"]
+
+
+def junit_over_sim_by_hard_link(folder: Path) -> list[str]:
+    os.link(folder / "sim.csv", folder / "results.xml")
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--junit", "results.xml"]
+
+
+def json_over_spec_by_symlink(folder: Path) -> list[str]:
+    (folder / "out.json").symlink_to(folder / "spec.yaml")
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--json", "out.json"]
+
+
+def report_over_input(folder: Path) -> list[str]:
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--report", "sim.csv"]
+
+
+def report_folder_holding_input(folder: Path) -> list[str]:
+    (folder / "out" / "sim").mkdir(parents=True)
+    (folder / "sim.csv").rename(folder / "out" / "sim" / "sim.csv")
+    return ["check", "human.csv", "out/sim/sim.csv", "--spec", "spec.yaml", "--report", "out", "--format", "html"]
+
+
+def gates_out_over_human(folder: Path) -> list[str]:
+    return ["gates", "suggest", "human.csv", "--spec", "spec.yaml", "-o", "human.csv", "--force"]
+
+
+def spec_init_over_data(folder: Path) -> list[str]:
+    return ["spec", "init", "human.csv", "-o", "human.csv", "--force"]
+
+
+def _demo_personas(folder: Path) -> None:
+    from validator.demo.generate import FILE_NAMES, write_demo
+
+    write_demo(folder / "demo")
+    (folder / "demo" / FILE_NAMES["human"]).rename(folder / "personas.csv")
+
+
+def simulate_out_over_personas(folder: Path) -> list[str]:
+    _demo_personas(folder)
+    return ["simulate", "--personas", "personas.csv", "--out", "personas.csv", "--model", "m", "--n", "2"]
+
+
+def journal_over_a_users_file(folder: Path) -> list[str]:
+    _demo_personas(folder)
+    _write(folder, "notes.txt", "my notes\n")
+    return ["simulate", "--personas", "personas.csv", "--out", "out.csv", "--journal", "notes.txt", "--model", "m", "--n", "2"]
+
+
+def json_to_full_disk(folder: Path) -> list[str]:
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--json", "/dev/full"]
+
+
 CASES: list[tuple[str, Builder, int, str]] = [
     ("gates file alias bomb", gates_alias_bomb, 2, r"gates\.yaml.*expands to more than 200,000 values"),
     ("spec alias bomb in gates[0].path", spec_alias_bomb_in_gate_path, 2, r"bomb\.yaml.*expands to more than"),
@@ -170,15 +224,32 @@ CASES: list[tuple[str, Builder, int, str]] = [
     ("I(str(x) * 1e9) in spec validate", formula_text_repetition_validate, 2, r"at models\[0\]\.formula: formula .* uses '\*' on text"),
     ("I(str(x) * 1e9) in check", formula_text_repetition_check, 2, r"at models\[0\]\.formula: formula .* uses '\*' on text"),
     ("I(categorical * 1e9)", formula_categorical_repetition, 2, r"uses '\*' on text \('g \* 1000000000'\)"),
+    ("--json over the human file", json_over_human, 2, r"--json would overwrite the input file 'human\.csv'; give another path"),
+    ("--junit on a hard link to an input", junit_over_sim_by_hard_link, 2, r"--junit would overwrite the input file 'sim\.csv' \('results\.xml' is the same file\)"),
+    ("--json on a symlink to the spec", json_over_spec_by_symlink, 2, r"--json would overwrite the input file 'spec\.yaml'"),
+    ("--report on an input file", report_over_input, 2, r"--report would overwrite the input file 'sim\.csv'"),
+    ("--report run folder holding an input", report_folder_holding_input, 2, r"--report would replace the folder 'out/sim', which holds the input file"),
+    ("gates suggest -o over the human file", gates_out_over_human, 2, r"--out would overwrite the input file 'human\.csv'"),
+    ("spec init -o over its data", spec_init_over_data, 2, r"--out would overwrite the input file 'human\.csv'"),
+    ("simulate --out over the personas", simulate_out_over_personas, 2, r"--out would overwrite the input file 'personas\.csv'"),
+    ("journal over a user's file", journal_over_a_users_file, 2, r"'notes\.txt' exists and is not a simval journal; simval leaves it untouched"),
+    ("--json on a full disk", json_to_full_disk, 2, r"cannot write the --json output '/dev/full': the disk is full"),
     ("25,000 columns", too_many_columns, 2, r"wide\.csv: has 25,000 columns, more than the limit of 20,000"),
 ]
 
 
 @pytest.mark.parametrize(("builder", "code", "pattern"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_hostile_input_is_refused_plainly_and_quickly(study: Path, builder: Builder, code: int, pattern: str) -> None:
-    outcome = run_limited(builder(study), study)
+    args = builder(study)
+    inputs = ("human.csv", "sim.csv", "spec.yaml", "personas.csv")
+    snapshot = {name: (study / name).read_bytes() for name in inputs if (study / name).is_file()}
+    outcome = run_limited(args, study)
     assert outcome.returncode == code, outcome.stderr
     assert re.search(pattern, outcome.stderr), outcome.stderr
     assert "Traceback" not in outcome.stderr and "internal error" not in outcome.stderr
     assert outcome.seconds < TIME_LIMIT
     assert outcome.max_rss_mb < MEMORY_LIMIT_MB, f"{outcome.max_rss_mb:.0f} MB"
+    for name, content in snapshot.items():  # an input is never changed by a refused output
+        assert (study / name).read_bytes() == content, name
+    if (study / "notes.txt").exists():
+        assert (study / "notes.txt").read_text(encoding="utf-8") == "my notes\n"

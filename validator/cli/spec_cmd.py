@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from validator.cli.output import write_text
+from validator.cli.output import guard_outputs, write_text
 from validator.errors import UsageError
 from validator.spec.bundled import bundled_spec_names
 from validator.spec.load import load_spec, resolve_spec_path
@@ -42,6 +42,7 @@ def run_init(args: argparse.Namespace) -> int:
     from validator.io.readers import read_table
     from validator.spec.starter import starter_spec
 
+    guard_outputs([args.data], [(args.out, "--out")])
     table = read_table(args.data)
     default_name = "".join(ch if ch.isalnum() else "_" for ch in Path(args.data).stem).strip("_") or "study"
     if default_name[0].isdigit():
@@ -50,7 +51,7 @@ def run_init(args: argparse.Namespace) -> int:
     if args.out and args.out != "-":
         if Path(args.out).exists() and not args.force:
             raise UsageError(f"'{args.out}' exists already; pass --force to overwrite it")
-        write_text(args.out, text)
+        write_text(args.out, text, what="the spec")
         print(f"wrote {args.out}: a starter spec with {len(table.frame.columns)} columns; edit it, then run: simval spec validate {args.out}")
     else:
         print(text, end="")
