@@ -207,6 +207,15 @@ def json_to_full_disk(folder: Path) -> list[str]:
     return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--json", "/dev/full"]
 
 
+def constant_decision(folder: Path) -> list[str]:
+    # What a mode-collapsed model produces: no logit model can be fitted on the simulation.
+    _write(folder, "logit.yaml", SPEC.replace("  - {id: m1, family: ols, formula: y ~ x}\n", "").replace("bootstrap: 0", "bootstrap: 20"))
+    frame = harness.small_frame(seed=3)
+    frame["decision"] = "left"
+    frame.to_csv(folder / "constant.csv", index=False)
+    return ["check", "human.csv", "constant.csv", "--spec", "logit.yaml"]
+
+
 CASES: list[tuple[str, Builder, int, str]] = [
     ("gates file alias bomb", gates_alias_bomb, 2, r"gates\.yaml.*expands to more than 200,000 values"),
     ("spec alias bomb in gates[0].path", spec_alias_bomb_in_gate_path, 2, r"bomb\.yaml.*expands to more than"),
@@ -234,6 +243,7 @@ CASES: list[tuple[str, Builder, int, str]] = [
     ("simulate --out over the personas", simulate_out_over_personas, 2, r"--out would overwrite the input file 'personas\.csv'"),
     ("journal over a user's file", journal_over_a_users_file, 2, r"'notes\.txt' exists and is not a simval journal; simval leaves it untouched"),
     ("--json on a full disk", json_to_full_disk, 2, r"cannot write the --json output '/dev/full': the disk is full"),
+    ("every participant makes the same decision", constant_decision, 0, r"DONE constant\.csv: .* 0 coefficients compared"),
     ("25,000 columns", too_many_columns, 2, r"wide\.csv: has 25,000 columns, more than the limit of 20,000"),
 ]
 
@@ -245,7 +255,7 @@ def test_hostile_input_is_refused_plainly_and_quickly(study: Path, builder: Buil
     snapshot = {name: (study / name).read_bytes() for name in inputs if (study / name).is_file()}
     outcome = run_limited(args, study)
     assert outcome.returncode == code, outcome.stderr
-    assert re.search(pattern, outcome.stderr), outcome.stderr
+    assert re.search(pattern, outcome.stderr + outcome.stdout), outcome.stderr
     assert "Traceback" not in outcome.stderr and "internal error" not in outcome.stderr
     assert outcome.seconds < TIME_LIMIT
     assert outcome.max_rss_mb < MEMORY_LIMIT_MB, f"{outcome.max_rss_mb:.0f} MB"
