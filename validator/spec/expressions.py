@@ -51,6 +51,7 @@ from validator.errors import ExpressionError
 
 __all__ = [
     "CONSTANTS",
+    "CONSTRAINT_TOLERANCE",
     "FUNCTIONS",
     "Expression",
     "Function",
@@ -63,6 +64,11 @@ __all__ = [
 #: Longest expression text accepted; longer ones are refused before parsing,
 #: because Python's parser and our tree walk recurse once per nesting level.
 MAX_LENGTH = 4000
+
+#: Relative tolerance of the comparisons in a *constraint* (see ``Expression.evaluate``):
+#: decimal data summed in binary floating point misses by about 1e-14 (30.1 + 34.2 +
+#: 36.7 is 101.00000000000001), so ``abs(sum - 100) <= 1`` must not hinge on it.
+CONSTRAINT_TOLERANCE = 1e-9
 
 #: Named constants an expression may use without their being variables.
 CONSTANTS: Mapping[str, float] = MappingProxyType({"nan": math.nan, "inf": math.inf})
@@ -137,7 +143,27 @@ def _missing_to_na(result: pd.Series, *operands: pd.Series) -> pd.Series:
     return result.astype("boolean").where(~missing)
 
 
-def _compare(op: Callable[[Any, Any], Any], symbol: str, left: pd.Series, right: pd.Series) -> pd.Series:
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+
+
+def _within(op: Callable[[Any, Any], Any], left: pd.Series, right: pd.Series, tolerance: float) -> pd.Series:
+    """``op(left, right)`` with numbers closer than ``tolerance * max(1, |left|, |right|)`` taken as equal."""
+    slack = tolerance * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    if op is operator.eq:
+        return np.abs(left - right) <= slack
+    if op is operator.ne:
+        return np.abs(left - right) > slack
+    if op in (operator.le, operator.gt):
+        return op(left, right + slack)
+    return op(left, right - slack)  # lt, ge
+
+
+def _compare(
+    op: Callable[[Any, Any], Any], symbol: str, left: pd.Series, right: pd.Series, tolerance: float = 0.0
+) -> pd.Series:
+    if tolerance and _is_number(left) and _is_number(right):
+        return _missing_to_na(_within(op, left.astype("float64"), right.astype("float64"), tolerance), left, right)
     try:
         result = op(left, right)
     except TypeError:
@@ -699,9 +725,10 @@ def _constant(value: Any) -> Any:
 class _Interpreter:
     """Evaluates a checked tree on a frame; every node becomes a Series or a scalar."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, tolerance: float = 0.0) -> None:
         self.frame = frame
         self.index = frame.index
+        self.tolerance = tolerance
 
     def series(self, node: ast.AST) -> pd.Series:
         return _broadcast(self.visit(node), self.index)
@@ -773,7 +800,7 @@ class _Interpreter:
         for op, comparator in zip(node.ops, node.comparators):
             right = self.series(comparator)
             symbol, function = _COMPARISONS[type(op)]
-            step = _compare(function, symbol, left, right)
+            step = _compare(function, symbol, left, right, self.tolerance)
             result = step if result is None else result & step
             left = right
         assert result is not None
@@ -802,17 +829,21 @@ class Expression:
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "_tree", tree)
 
-    def evaluate(self, frame: pd.DataFrame) -> pd.Series:
+    def evaluate(self, frame: pd.DataFrame, *, tolerance: float = 0.0) -> pd.Series:
         """Evaluate elementwise on ``frame`` (one value per row, index kept).
 
         Names are read as columns of ``frame``; constants are repeated on every
         row. See the module docstring for the treatment of missing values.
+        With ``tolerance`` (constraints use :data:`CONSTRAINT_TOLERANCE`), numbers
+        compared by ``== != < <= > >=`` count as equal when they differ by at most
+        ``tolerance * max(1, |a|, |b|)``: ``a <= b`` holds when ``a <= b + slack``,
+        ``a < b`` when ``a < b - slack``.
         Raises ExpressionError when a variable is not a column of ``frame`` or
         the values do not suit an operation (text in arithmetic).
         """
         try:
             with np.errstate(all="ignore"):
-                value = _Interpreter(frame).visit(self._tree.body)
+                value = _Interpreter(frame, tolerance).visit(self._tree.body)
         except (_EvaluationProblem, TypeError, ValueError, ArithmeticError) as exc:
             message = f"expression {quote_for_message(self.text)} cannot be evaluated: {exc}"
             raise ExpressionError(message, source=self.source, path=self.path) from None
