@@ -8,7 +8,7 @@ import os
 import sys
 
 from validator.api import check
-from validator.cli.output import write_text
+from validator.cli.output import check_inputs, guard_outputs, write_text
 from validator.errors import InputError, UsageError
 from validator.present.terminal import format_check, quiet_lines
 
@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from validator.cli.report_options import check_report_args, write_reports
 
     report_formats = check_report_args(args)
+    guard = guard_outputs(check_inputs(args), [(args.json, "--json"), (args.junit, "--junit"), (args.report, "--report")])
     excluded: tuple[int, ...] = ()
     if getattr(args, "exclude_rows", None):
         from validator.finetune.manifest import manifest_rows_for
@@ -61,11 +62,11 @@ def run(args: argparse.Namespace) -> int:
             document = json.loads(text)
             document["provenance"] = provenance([human, *args.sims])
             text = dumps(document)
-        write_text(args.json, text)
+        write_text(args.json, text, what="the --json output")
     if args.junit:
         from validator.gates.junit import junit_xml
 
-        write_text(args.junit, junit_xml(result.simulations, fail_on=args.fail_on))
+        write_text(args.junit, junit_xml(result.simulations, fail_on=args.fail_on), what="the --junit output")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         from validator.gates.summary import markdown_summary
@@ -82,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
             print(format_check(result, detail=min(2, args.verbose), coefficients=not args.no_coefficients))
     sys.stdout.flush()
     if report_formats:
-        write_reports(args, result, report_formats)
+        write_reports(args, result, report_formats, guard)
     return 0 if result.passed else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from validator.cli.output import write_text
+from validator.cli.output import guard_outputs, write_text
 from validator.errors import UsageError
 from validator.checks.entry import PresentOptions
 from validator.present.text import render_table, terminal_width
@@ -17,6 +17,7 @@ from validator.recovery.tables import read_coefficient_table
 def run(args: argparse.Namespace) -> int:
     if not 0.0 < args.alpha < 1.0:
         raise UsageError(f"--alpha must lie strictly between 0 and 1, got {args.alpha:g}")
+    guard_outputs([args.human_coefs, args.sim_coefs], [(args.json, "--json")])
     human = read_coefficient_table(args.human_coefs, alpha=args.alpha)
     sim = read_coefficient_table(args.sim_coefs, alpha=args.alpha)
     recovery = compare_fits(human, sim, alpha=args.alpha)

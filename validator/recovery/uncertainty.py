@@ -48,8 +48,14 @@ class CoefficientDraws:
     def columns(self, keys: Sequence[tuple[str, str]]) -> CoefficientDraws:
         index = {key: i for i, key in enumerate(self.keys)}
         picks = [index.get(key, -1) for key in keys]
+        # dtype=bool even when ``keys`` is empty (no coefficient compared, e.g. a
+        # simulation whose every participant made the same decision): an empty
+        # np.array is float64, and '&' with a float array is a TypeError.
+        present = np.array([p >= 0 for p in picks], dtype=bool)
+        if not self.keys:  # nothing estimable in any replicate: every key is absent
+            shape = (self.valid.shape[0], len(keys))
+            return CoefficientDraws(tuple(keys), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(shape))
         take = np.array([p if p >= 0 else 0 for p in picks], dtype=int)
-        present = np.array([p >= 0 for p in picks])
         return CoefficientDraws(
             tuple(keys),
             self.valid[:, take] & present,

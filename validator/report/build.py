@@ -21,11 +21,13 @@ import shutil
 import string
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from validator.errors import UsageError
+from validator.outputs import StagedFolder
 from validator.provenance import PACKAGES, package_versions
 from validator.report import comparison as comparison_sections
 from validator.report import figures
@@ -66,6 +68,7 @@ class ReportSet:
     runs: tuple[ReportOutput, ...]
     comparison: ReportOutput | None
     renderer: str
+    notes: tuple[str, ...] = ()  # files of an earlier report that this one replaced without rewriting
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -130,6 +133,8 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 OUTPUT_FILES = ("report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css")
+# Every name simval may leave in a run folder (Quarto adds its own); anything else there is the user's.
+RUN_FOLDER_FILES = ("report.qmd", "report.html", "report.pdf", "report.typ", "figures", "results.json", "report.css", "report_files", ".quarto")
 
 
 def _prepare(folder: Path) -> Path:
@@ -254,15 +259,20 @@ def build_reports(
     documents: list[_Document] = []
     outputs: dict[str, dict[str, Path]] = {}
     failures: list[tuple[Path, RenderFailure]] = []
+    # Each run folder is rendered beside its place and moved in whole once every
+    # document is done: Ctrl-C or a failure leaves the previous reports intact.
+    stages: dict[str, StagedFolder] = {}
     # Per document: figures drawn, SVGs saved, then Pandoc starts on the HTML and the Typst source while the
     # PNGs are written; the PDF is compiled in a worker thread while the next document is drawn.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=1) as pool:
+        cleanup.callback(lambda: [stage.discard() for stage in stages.values()])
         finishing: list[tuple[_Document, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []
         plan: list[tuple[str, SimulationResult | None]] = list(zip(names, result.simulations))
         if len(result.simulations) > 1:
             plan.append((COMPARISON, None))
         for name, sim in plan:
-            folder = root / name
+            stages[name] = StagedFolder(root / name, RUN_FOLDER_FILES)
+            folder = stages[name].path
             document = (
                 _run_document(result, sim, name, folder, spec, provenance) if sim is not None else _comparison_document(result, names, folder, provenance)
             )
@@ -279,18 +289,31 @@ def build_reports(
             done, failed = job_future.result()
             outputs[document.name] = done
             failures.extend((document.qmd, failure) for failure in failed)
+        notes = []
+        for name, stage in stages.items():
+            stage.commit()
+            if stage.removed:
+                notes.append(f"report {name}: removed {', '.join(stage.removed)} of the previous report (not written this time)")
+
+    def moved(name: str, path: Path | None) -> Path | None:
+        return None if path is None else root / name / path.relative_to(stages[name].path)
 
     def output(document: _Document) -> ReportOutput:
         done = outputs.get(document.name, {})
-        return ReportOutput(document.name, document.qmd.parent, document.qmd, done.get("html"), done.get("pdf"))
+        qmd = moved(document.name, document.qmd)
+        assert qmd is not None
+        return ReportOutput(document.name, qmd.parent, qmd, moved(document.name, done.get("html")), moved(document.name, done.get("pdf")))
 
     report_set = ReportSet(
         runs=tuple(output(d) for d in documents if d.name != COMPARISON),
         comparison=next((output(d) for d in documents if d.name == COMPARISON), None),
         renderer=chosen.description,
+        notes=tuple(notes),
     )
     if failures:
-        raise RenderError(failure_message(root, failures, chosen))
+        by_stage = {stage.path: name for name, stage in stages.items()}
+        placed = [(moved(by_stage[qmd.parent], qmd) or qmd, failure) for qmd, failure in failures]
+        raise RenderError(failure_message(root, placed, chosen))
     return report_set
 
 

@@ -10,6 +10,7 @@ from typing import cast
 from validator.checks.context import CheckContext
 from validator.errors import UsageError
 from validator.gates.records import Gate
+from validator.limits import BOOTSTRAP_MAX
 from validator.run.read import DataSource
 from validator.spec.model import StudySpec
 from validator.verdict.decide import FAIL_ON, FailOn
@@ -80,6 +81,8 @@ def configure(
     replicates = study.uncertainty.bootstrap if bootstrap is None else bootstrap
     if replicates < 0:
         raise UsageError(f"the number of bootstrap replicates cannot be negative, got {replicates}")
+    if replicates > BOOTSTRAP_MAX:
+        raise UsageError(f"the number of bootstrap replicates must be at most {BOOTSTRAP_MAX:,} (a limit of simval), got {replicates:,}")
     sims: list[DataSource] = [sim] if isinstance(sim, (str, os.PathLike)) or _is_frame(sim) else list(cast(Sequence[DataSource], sim))
     if not sims:
         raise UsageError("give at least one simulated dataset")
