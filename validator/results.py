@@ -66,7 +66,7 @@ def fit_block(fit: ModelFit) -> dict[str, Any]:
 Records = tuple[tuple[str, Any], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SimulationResult:
     """Everything simval found for one simulated dataset against the human reference.
 
@@ -164,12 +164,22 @@ class SimulationResult:
                 block[name] = items[0][1].to_dict() if items else None
         return block
 
+    def __repr__(self) -> str:
+        from validator.present.terminal import verdict_summary
+
+        return verdict_summary(self)
+
+    def _repr_html_(self) -> str:
+        from validator.present.html import simulation_html
+
+        return simulation_html(self)
+
     def recovery_block(self) -> dict[str, Any]:
         """The recovery totals, models and coefficients, with bootstrap intervals and equal-n recovery."""
         return self.recovery_check.to_dict()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CheckResult:
     """The result of checking one human dataset against one or more simulated datasets."""
 
@@ -250,8 +260,27 @@ class CheckResult:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def leaderboard(self) -> pd.DataFrame:
-        """One row per simulated dataset with the recovery totals (Table 2 layout)."""
+        """One row per simulated dataset, ranked best first, with the CLI leaderboard's columns
+        (verdict, F1(Sign), FPR, FNR, sign flips, mean JS, unique structures, gap) and the Table 2 totals."""
         import pandas as pd
 
-        rows = [{"simulation": sim.label, **sim.recovery.summary.to_dict()} for sim in self.simulations]
-        return pd.DataFrame(rows)
+        from validator.present.leaderboard import leaderboard_rows
+
+        by_label = {sim.label: sim for sim in self.simulations}
+        rows = []
+        for row in leaderboard_rows(self):
+            totals = by_label[row["simulation"]].recovery.summary.to_dict()
+            rows.append({**row, **{k: v for k, v in totals.items() if k not in row}})
+        frame: pd.DataFrame = pd.DataFrame(rows)
+        return frame
+
+    def __repr__(self) -> str:
+        from validator.present.terminal import format_check
+
+        return format_check(self, detail=0)
+
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for notebooks: the verdicts and the leaderboard."""
+        from validator.present.html import check_html
+
+        return check_html(self)

@@ -35,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
         from validator.finetune.manifest import manifest_rows_for
 
         excluded = manifest_rows_for(args.exclude_rows, human)
+    progress = None
+    if args.progress or (args.progress is None and sys.stderr.isatty()):
+        from validator.present.progress import CheckProgress
+
+        progress = CheckProgress(live=sys.stderr.isatty())
     try:
         result = check(
             human,
@@ -47,12 +52,16 @@ def run(args: argparse.Namespace) -> int:
             gates=args.gates,
             fail_on=args.fail_on,
             exclude_human_rows=excluded,
+            progress=progress,
         )
     except InputError as exc:
         # Only errors about the data's columns or values: an unreadable or missing file is not the spec's fault.
         if args.spec is None and exc.column is not None:
             raise with_default_spec_hint(exc) from None
         raise
+    finally:
+        if progress is not None:
+            progress.close()
     if args.json:
         text = result.to_json()
         if args.provenance:

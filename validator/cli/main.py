@@ -56,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _add_check(sub: argparse._SubParsersAction) -> None:
+def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "check",
         help="validate simulated datasets against a human dataset",
@@ -93,6 +93,12 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="-v adds every construct's table and the gates; -vv every coefficient, subgroup and set-aside row",
     )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress line on stderr (default: only when stderr is a terminal)",
+    )
     p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates and the default rules)")
     p.add_argument(
         "--fail-on",
@@ -120,7 +126,7 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.check_cmd:run")
 
 
-def _add_recovery(sub: argparse._SubParsersAction) -> None:
+def _add_recovery(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "recovery",
         help="coefficient recovery from two coefficient tables (e.g. fitted in R or Stata)",
@@ -136,7 +142,7 @@ def _add_recovery(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.recovery_cmd:run")
 
 
-def _add_spec(sub: argparse._SubParsersAction) -> None:
+def _add_spec(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("spec", help="list, show, validate or start a study spec", description="Work with study specs.")
     specsub = p.add_subparsers(dest="spec_command", metavar="COMMAND", parser_class=_Parser)
     specsub.required = True
@@ -156,7 +162,7 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:
     init.set_defaults(handler="validator.cli.spec_cmd:run_init")
 
 
-def _add_gates(sub: argparse._SubParsersAction) -> None:
+def _add_gates(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "gates",
         help="list gateable metric paths, or suggest thresholds from human data",
@@ -184,7 +190,7 @@ def _add_gates(sub: argparse._SubParsersAction) -> None:
     sg.set_defaults(handler="validator.cli.gates_cmd:run_suggest")
 
 
-def _add_demo(sub: argparse._SubParsersAction) -> None:
+def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "demo",
         help="write the synthetic demo data and run the check on it",
@@ -199,7 +205,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.demo_cmd:run")
 
 
-def _add_simulate(sub: argparse._SubParsersAction) -> None:
+def _add_simulate(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "simulate",
         help="simulate the study's participants with an OpenAI-compatible chat model",
@@ -240,7 +246,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.simulate_cmd:run")
 
 
-def _add_finetune(sub: argparse._SubParsersAction) -> None:
+def _add_finetune(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("finetune", help="build finetuning data from human rows, or submit a finetuning job", description="Finetuning data for the reference study's sampling strategies.")
     ftsub = p.add_subparsers(dest="finetune_command", metavar="COMMAND", parser_class=_Parser)
     ftsub.required = True

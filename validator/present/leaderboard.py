@@ -61,7 +61,7 @@ def leaderboard_rows(result: CheckResult) -> list[dict[str, Any]]:
 
 def leaderboard_table(result: CheckResult) -> Table:
     """The ranked leaderboard: the best run marked ``best``, failing runs in capitals."""
-    rows = []
+    rows: list[list[str | Cell]] = []
     order = ranked(result)
     for rank, sim in enumerate(order, start=1):
         n = _headline_numbers(sim)

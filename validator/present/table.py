@@ -54,7 +54,8 @@ class Table:
         """
         headers = (self.headers[0], *(row[0].text for row in self.rows))
         rows = tuple((Cell(header), *(row[i] for row in self.rows)) for i, header in enumerate(self.headers) if i > 0)
-        align: tuple[Align, ...] = ("left", *(("right",) * len(self.rows)))
+        right: tuple[Align, ...] = tuple("right" for _ in self.rows)
+        align: tuple[Align, ...] = ("left", *right)
         return Table(self.key, self.title, headers, rows, align, self.notes, self.detail, False)
 
 

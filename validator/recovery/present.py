@@ -18,6 +18,7 @@ from validator.recovery.records import RecoveryResult, RecoverySummary
 OUTCOME_LABELS = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
 TABLE2_HEADERS = ("Total coef.", "Sig. in reference", "Sig. in simulation", "N match", "FPR", "FNR", "F1(Sign)", "Sign flips", "F1 strict")
 TABLE2_KEYS = ("n_coefficients", "n_reference_significant", "n_sim_significant", "tp", "fpr", "fnr", "f1_sign", "sign_flips", "f1_strict")
+RIGHT: Align = "right"
 _RATES = frozenset({"fpr", "fnr", "f1_sign", "f1_strict"})
 _NAMES = {"f1_sign": "F1(Sign)", "fpr": "FPR", "fnr": "FNR", "f1_strict": "F1 strict", "sign_flips": "sign flips"}
 
@@ -45,7 +46,7 @@ def table2(check: RecoveryCheck, options: PresentOptions) -> Table:
         "Coefficient recovery (layout of the paper's Table 2; sign flips enter none of FPR, FNR, F1(Sign))",
         ["", *TABLE2_HEADERS],
         rows,
-        align=["left", *["right"] * len(TABLE2_HEADERS)],
+        align=["left", *(RIGHT for _ in TABLE2_HEADERS)],
         notes=notes,
         detail=0,
         transposable=True,

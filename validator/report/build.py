@@ -216,6 +216,11 @@ def _comparison_document(result: CheckResult, names: Sequence[str], folder: Path
     return _Document(COMPARISON, qmd, [f for _, f in heatmaps])
 
 
+def _discard_all(stages: dict[str, StagedFolder]) -> None:
+    for stage in stages.values():
+        stage.discard()
+
+
 def build_reports(
     result: CheckResult,
     directory: str | os.PathLike[str],
@@ -265,7 +270,7 @@ def build_reports(
     # Per document: figures drawn, SVGs saved, then Pandoc starts on the HTML and the Typst source while the
     # PNGs are written; the PDF is compiled in a worker thread while the next document is drawn.
     with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=1) as pool:
-        cleanup.callback(lambda: [stage.discard() for stage in stages.values()])
+        cleanup.callback(_discard_all, stages)
         finishing: list[tuple[_Document, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []
         plan: list[tuple[str, SimulationResult | None]] = list(zip(names, result.simulations))
         if len(result.simulations) > 1:

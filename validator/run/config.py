@@ -83,7 +83,7 @@ def configure(
         raise UsageError(f"the number of bootstrap replicates cannot be negative, got {replicates}")
     if replicates > BOOTSTRAP_MAX:
         raise UsageError(f"the number of bootstrap replicates must be at most {BOOTSTRAP_MAX:,} (a limit of simval), got {replicates:,}")
-    sims: list[DataSource] = [sim] if isinstance(sim, (str, os.PathLike)) or _is_frame(sim) else list(cast(Sequence[DataSource], sim))
+    sims: list[DataSource] = [cast(DataSource, sim)] if isinstance(sim, (str, os.PathLike)) or _is_frame(sim) else list(cast(Sequence[DataSource], sim))
     if not sims:
         raise UsageError("give at least one simulated dataset")
     if fail_on not in FAIL_ON:
@@ -110,6 +110,6 @@ def configure(
         exclude_human_rows=tuple(exclude_human_rows),
         gates=declared,
         gates_declared=bool(declared),
-        fail_on=cast(FailOn, fail_on),
+        fail_on=fail_on,
         workers=max(1, workers or os.cpu_count() or 1),
     )

@@ -22,7 +22,7 @@ def _frame_table(frame: pd.DataFrame, label: str) -> RawTable:
 
     import pandas as pd
 
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
     return RawTable(
         frame=frame.reset_index(drop=True),
         source=label,

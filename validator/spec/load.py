@@ -431,8 +431,6 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
 
         spec = replace(spec, simulation=parse_simulation(top["simulation"], spec, source=source))
     if top.get("inference") is not None:
-        from dataclasses import replace
-
         from validator.inference.section import parse_inference
 
         spec = replace(spec, inference=parse_inference(top["inference"], spec, source=source))
