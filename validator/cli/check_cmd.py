@@ -10,6 +10,7 @@ import sys
 from validator.api import check
 from validator.cli.output import check_inputs, guard_outputs, write_text
 from validator.errors import UsageError
+from validator.present.escape import terminal_block
 from validator.present.terminal import format_check, verdict_line
 
 
@@ -62,10 +63,11 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY '{summary_path}': {exc.strerror}") from None
     if args.json != "-":
+        # terminal_block: whatever data-derived text the tables hold prints as text, never as escapes.
         if args.quiet:
-            print("\n".join(verdict_line(sim) for sim in result.simulations))
+            print(terminal_block("\n".join(verdict_line(sim) for sim in result.simulations)))
         else:
-            print(format_check(result, coefficients=not args.no_coefficients))
+            print(terminal_block(format_check(result, coefficients=not args.no_coefficients)))
     sys.stdout.flush()
     if report_formats:
         write_reports(args, result, report_formats, guard)

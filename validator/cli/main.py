@@ -300,7 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_handler(args.handler)(args) or 0)
     except SimvalError as exc:
-        sys.stderr.write(f"simval: error: {exc}\n")
+        from validator.present.escape import terminal_block
+
+        # A message quotes file names and values from the data: escape and shorten them.
+        sys.stderr.write(f"simval: error: {terminal_block(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("simval: interrupted\n")
@@ -310,8 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3, not a traceback
         if os.environ.get("SIMVAL_DEBUG"):
             raise
+        from validator.present.escape import terminal_block
+
         sys.stderr.write(
-            f"simval: internal error: {type(exc).__name__}: {exc}\n"
+            f"simval: internal error: {type(exc).__name__}: {terminal_block(str(exc))}\n"
             "This is a bug in simval; set SIMVAL_DEBUG=1 to see the traceback and please report it.\n"
         )
         return EXIT_INTERNAL

@@ -292,10 +292,8 @@ def _check_size(size: int, source: str) -> None:
 
 def _read_file(path: Path, source: str) -> bytes:
     try:
-        with path.open("rb") as handle:
-            # Read one byte past the limit: a file that grew since stat() is still caught.
-            data = handle.read(INPUT_BYTES_MAX + 1)
-        _check_size(len(data), source)
+        data = path.read_bytes()  # its size was checked by _check_exists
+        _check_size(len(data), source)  # in case it grew since
         return data
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"

@@ -8,6 +8,7 @@ from tabulate import tabulate
 
 from validator.io.ingest import Dataset
 from validator.models.types import ModelFit
+from validator.present.escape import terminal_text
 from validator.present.formatting import fmt_estimate, fmt_number, fmt_p
 from validator.recovery.records import RecoveryResult, RecoverySummary
 from validator.results import CheckResult, SimulationResult
@@ -46,7 +47,7 @@ def table2_row(summary: RecoverySummary) -> list[object]:
 
 def dataset_line(dataset: Dataset) -> str:
     """'file: 929 rows read, 925 used, 4 set aside (2 out_of_range, ...)'."""
-    line = f"{dataset.label}: {dataset.n_rows_read} rows read, {dataset.n_used} used, {dataset.n_set_aside} set aside"
+    line = f"{terminal_text(dataset.label)}: {dataset.n_rows_read} rows read, {dataset.n_used} used, {dataset.n_set_aside} set aside"
     reasons = dataset.set_aside_by_reason()
     if reasons:
         line += " (" + ", ".join(f"{n} {reason}" for reason, n in reasons.items()) + ")"
@@ -56,7 +57,14 @@ def dataset_line(dataset: Dataset) -> str:
 def set_aside_table(dataset: Dataset, limit: int = 10) -> str:
     """The first ``limit`` set-aside rows with their reasons."""
     rows = [
-        [item.row, item.line if item.line is not None else "-", item.column or "-", item.value if item.value is not None else "-", item.detail]
+        # Values and reasons come from the data: escaped and shortened (a 1 MB cell is not printed whole).
+        [
+            item.row,
+            item.line if item.line is not None else "-",
+            terminal_text(item.column) if item.column else "-",
+            terminal_text(item.value) if item.value is not None else "-",
+            terminal_text(item.detail),
+        ]
         for item in dataset.set_aside[:limit]
     ]
     text = tabulate(rows, headers=["row", "line", "column", "value", "reason"], tablefmt="simple")
@@ -252,7 +260,7 @@ def verdict_line(sim: SimulationResult) -> str:
         f"sign flips {s.sign_flips}, {s.n_coefficients} coefficients compared"
     )
     if not sim.gates:
-        return f"DONE {sim.label}: no gates declared; {headline}"
+        return f"DONE {terminal_text(sim.label)}: no gates declared; {headline}"
     failed = [g for g in sim.gates if not g.passed]
     warnings = [g for g in failed if g.severity == "warning"]
     errors = [g for g in failed if g.severity == "error"]
@@ -262,7 +270,7 @@ def verdict_line(sim: SimulationResult) -> str:
         counts += f", {len(errors)} failed"
     if warnings:
         counts += f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
-    return f"{status} {sim.label}: {counts}; {headline}"
+    return f"{status} {terminal_text(sim.label)}: {counts}; {headline}"
 
 
 def gate_lines(sim: SimulationResult) -> list[str]:
