@@ -162,7 +162,7 @@ def check(
         declared = tuple(gates)
     ctx = CheckContext(seed=seed, replicates=replicates, level=study.uncertainty.level, equal_n_draws=study.uncertainty.equal_n_draws)
 
-    from concurrent.futures import ThreadPoolExecutor
+    from validator.pools import worker_pool
 
     from validator.checks.registry import planned_checks
 
@@ -173,7 +173,7 @@ def check(
     # Every piece draws from its own seeded stream (CheckContext.rng), so the
     # results are the same whichever thread runs it and in whatever order. Tasks
     # wait only on tasks submitted before them, so the pool cannot deadlock.
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    with worker_pool(max_workers=n_workers) as pool:  # Ctrl-C cancels the queued tasks
         human_read = pool.submit(read_dataset, human, study, label=human_label, strict=strict, exclude_rows=exclude_human_rows)
         sim_reads = [pool.submit(read_dataset, data, study, label=label, strict=strict) for label, data in zip(labels, sims)]
         human_data = human_read.result()

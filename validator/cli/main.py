@@ -323,7 +323,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C before main() reached its own handler (while importing)
+        sys.stderr.write("simval: interrupted\n")
+        code = 130
+    if code == 130:
+        # Worker threads (model fits, bootstraps, rendering) cannot be interrupted, and
+        # the interpreter would wait for each at exit (49 s in one check). Every output
+        # is written atomically, so nothing is lost by not waiting for them.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
