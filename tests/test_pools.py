@@ -11,11 +11,10 @@ from validator.pools import worker_pool
 
 def test_an_exception_cancels_queued_tasks_instead_of_waiting_for_them() -> None:
     release = threading.Event()
-    with pytest.raises(KeyboardInterrupt):
-        with worker_pool(max_workers=1) as pool:
-            running = pool.submit(release.wait)
-            queued = [pool.submit(release.wait) for _ in range(5)]
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), worker_pool(max_workers=1) as pool:
+        running = pool.submit(release.wait)
+        queued = [pool.submit(release.wait) for _ in range(5)]
+        raise KeyboardInterrupt
     # Returned while the first task still runs (a plain ThreadPoolExecutor would wait here for all six).
     assert not running.done()
     assert all(future.cancelled() for future in queued)

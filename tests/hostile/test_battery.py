@@ -102,8 +102,7 @@ def gzip_bomb(folder: Path) -> list[str]:
     chunk = gzip.compress(b"1,2,3,4,left\n" * (1 << 16), 9)  # 832 KiB each
     with open(folder / "bomb.csv", "wb") as handle:
         handle.write(gzip.compress(b"g,x,w,y,decision\n"))
-        for _ in range(1400):
-            handle.write(chunk)
+        handle.writelines(chunk for _ in range(1400))
     return ["check", "bomb.csv", "sim.csv", "--spec", "spec.yaml"]
 
 

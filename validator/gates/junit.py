@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from validator.results import SimulationResult
 
-
 # Characters XML 1.0 cannot hold at all, not even as a character reference
 # (ElementTree writes them raw and the file no longer parses); surrogates too.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

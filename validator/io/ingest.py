@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from validator.did_you_mean import did_you_mean
 from validator.errors import InputError
 from validator.io.readers import RawTable
 from validator.present.escape import terminal_text
 from validator.spec.expressions import CONSTRAINT_TOLERANCE, parse_expression
 from validator.spec.model import ColumnSpec, StudySpec
-from validator.did_you_mean import did_you_mean
 
 #: Raw texts that mean "no answer" in every column, besides a column's own ``missing``.
 DEFAULT_MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None")

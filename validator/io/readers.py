@@ -44,6 +44,7 @@ import csv
 import gzip
 import hashlib
 import io
+import math
 import os
 import re
 import stat
@@ -63,9 +64,14 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from validator.errors import InputError, UsageError
-from validator.limits import COLUMNS_MAX, DECOMPRESSED_BYTES_MAX, INPUT_BYTES_MAX, format_bytes
+from validator.limits import (
+    COLUMNS_MAX,
+    DECOMPRESSED_BYTES_MAX,
+    INPUT_BYTES_MAX,
+    format_bytes,
+)
 
-__all__ = ["SUPPORTED_FORMATS", "STDIN_SOURCE", "RawTable", "read_table"]
+__all__ = ["STDIN_SOURCE", "SUPPORTED_FORMATS", "RawTable", "read_table"]
 
 SUPPORTED_FORMATS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -478,7 +484,7 @@ def _leading_comments(text: str) -> tuple[list[str], int, int]:
         content = line.rstrip("\r\n")
         if content.startswith("#"):
             body = content[1:]
-            comments.append((body[1:] if body.startswith(" ") else body).rstrip())
+            comments.append((body.removeprefix(" ")).rstrip())
         elif content.strip():
             break
         pos += len(line)
@@ -532,7 +538,7 @@ def _parse_header(text: str, pos: int, sep: str, source: str, line: int) -> tupl
 def _clean_names(raw: Sequence[object]) -> list[str]:
     names = []
     for i, value in enumerate(raw):
-        if value is None or (isinstance(value, float) and value != value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
             name = ""
         elif isinstance(value, float) and value.is_integer():
             name = str(int(value))  # a year typed as a header in Excel: 2020, not "2020.0"

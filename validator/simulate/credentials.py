@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from validator.errors import UsageError
 
-__all__ = ["DEFAULT_KEY_ENV", "NO_KEY", "resolve_api_key", "Redactor", "public_url"]
+__all__ = ["DEFAULT_KEY_ENV", "NO_KEY", "Redactor", "public_url", "resolve_api_key"]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "no-key-needed"
