@@ -40,9 +40,10 @@ import difflib
 import functools
 import math
 import operator
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Collection, Mapping, NoReturn, Union
+from typing import Any, NoReturn, Union
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ CONSTANTS: Mapping[str, float] = MappingProxyType({"nan": math.nan, "inf": math.
 
 # A value while evaluating: a Series aligned on the frame's index, or a scalar
 # (a constant, or a function applied to constants only).
-Value = Union[pd.Series, Any]
+Value = Union[pd.Series, Any]  # noqa: UP007 - a runtime alias; Python 3.10 cannot "|" Any
 
 
 class _EvaluationProblem(ValueError):
@@ -149,14 +150,18 @@ def _is_number(series: pd.Series) -> bool:
 
 def _within(op: Callable[[Any, Any], Any], left: pd.Series, right: pd.Series, tolerance: float) -> pd.Series:
     """``op(left, right)`` with numbers closer than ``tolerance * max(1, |left|, |right|)`` taken as equal."""
-    slack = tolerance * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    slack = tolerance * np.maximum(1.0, np.maximum(left.abs(), right.abs()))
+    gap = (left - right).abs()
+    result: pd.Series
     if op is operator.eq:
-        return np.abs(left - right) <= slack
-    if op is operator.ne:
-        return np.abs(left - right) > slack
-    if op in (operator.le, operator.gt):
-        return op(left, right + slack)
-    return op(left, right - slack)  # lt, ge
+        result = gap <= slack
+    elif op is operator.ne:
+        result = gap > slack
+    elif op in (operator.le, operator.gt):
+        result = op(left, right + slack)
+    else:  # lt, ge
+        result = op(left, right - slack)
+    return result
 
 
 def _compare(
