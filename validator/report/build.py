@@ -178,7 +178,8 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
     stems, drawn = _run_figures(result, sim)
     verdict = gate_status(sim)
     values = {
-        "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
+        # The file name alone: a path breaks the title at its slashes (the full path is in the Data section).
+        "title": yaml_md(f"Validation report: {Path(display_path(sim.label)).name}"),
         "subtitle": yaml_md(f"{verdict} · spec {result.spec_name}: {result.spec_title}"),
         "date": yaml_plain(provenance.timestamp),
         "version": result.simval_version,
