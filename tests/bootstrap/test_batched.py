@@ -55,7 +55,8 @@ def _frame(n: int = 240, seed: int = 5, copies: int = 1) -> pd.DataFrame:
         {"y": y, "z": z, "zi": rng.integers(0, 4, size=n), "choice": choice, "x1": x1, "x2": x2, "g": g, "flag": flag}
     )
     frame["cl"] = rng.integers(0, CLUSTERS, size=n)
-    return pd.concat([frame] * copies, ignore_index=True)
+    repeated: pd.DataFrame = pd.concat([frame] * copies, ignore_index=True)
+    return repeated
 
 
 def _spec(family: str, cov_type: str = "nonrobust", formula: str | None = None) -> ModelSpec:
@@ -148,7 +149,7 @@ def test_ols_p_values_use_t_with_expanded_degrees_of_freedom() -> None:
     assert (fit.p_values[0] < unit.p_values[0]).all()
 
 
-def _keep(mask: Callable[[pd.DataFrame], np.ndarray]) -> Callable[[pd.DataFrame], np.ndarray]:
+def _keep(mask: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame], np.ndarray]:
     """Weights 1 on the rows where ``mask`` holds and 0 elsewhere."""
     return lambda frame: np.asarray(mask(frame), dtype=float)
 
