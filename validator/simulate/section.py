@@ -14,13 +14,13 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from validator.did_you_mean import did_you_mean
 from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnSpec
 from validator.simulate.template import Template, parse_template
-from validator.spec.yaml_source import Reader, join_path
 from validator.spec.model import ColumnSpec, StudySpec
-from validator.did_you_mean import did_you_mean
+from validator.spec.yaml_source import Reader, join_path
 
-__all__ = ["parse_simulation", "SIMULATION_KEYS"]
+__all__ = ["SIMULATION_KEYS", "parse_simulation"]
 
 SIMULATION_KEYS = (
     "id_column",
