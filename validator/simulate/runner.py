@@ -41,6 +41,7 @@ from validator.simulate.model import SimulationSpec
 from validator.simulate.plan import Participant
 from validator.simulate.progress import Progress
 from validator.simulate.prompts import conversation, prompt_digest
+from validator.simulate.schema import response_format
 from validator.simulate.retry import (
     RetryPolicy,
     backoff_delay,
@@ -284,6 +285,8 @@ class _Runner:
                 }
                 if self.settings.seed is not None:
                     kwargs["seed"] = self.settings.seed
+                if self.sim.constrained_decoding:
+                    kwargs["response_format"] = response_format(self.sim.turns[turn - 1])
                 completion = await self.client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
                 self._settle(reservation, None, billed=False)
