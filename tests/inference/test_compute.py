@@ -95,3 +95,29 @@ def test_informative_simulation_gives_more_than_the_humans(spec: StudySpec, demo
     assert result.effective_n_low is not None and result.effective_n_low < result.effective_n < result.effective_n_high  # type: ignore[operator]
     lams = {c.lam for c in result.coefficients}
     assert len(lams) == (1 if tuning == "model" else 3)
+
+
+def test_a_bad_survey_weight_names_file_row_and_column(spec: StudySpec, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    from validator.api import read_dataset
+    from validator.errors import InputError
+
+    human, sim = demo_frames
+    human = human.assign(w=1.0)
+    human.loc[4, "w"] = -2.0
+    h, s = read_dataset(human, spec, label="h.csv"), read_dataset(sim.assign(w=1.0), spec, label="s.csv")
+    section = replace(default_section(spec, "participant_id"), models=(spec.model("m1"),), weight="w")
+    with pytest.raises(InputError, match=r"^h\.csv, row 5, column 'w': the survey weight must be a non-negative number, not '-2.0'"):
+        compute_inference(h, s, section, CheckContext(replicates=0))
+
+
+def test_equal_survey_weights_change_nothing(spec: StudySpec, demo_frames) -> None:  # type: ignore[no-untyped-def]
+    from validator.api import read_dataset
+
+    human, sim = demo_frames
+    h, s = read_dataset(human.assign(w=3.0), spec, label="h"), read_dataset(sim.assign(w=3.0), spec, label="s")
+    base = replace(default_section(spec, "participant_id"), models=(spec.model("m1"),))
+    plain = compute_inference(h, s, base, CheckContext(replicates=0)).model("m1")
+    weighted = compute_inference(h, s, replace(base, weight="w"), CheckContext(replicates=0)).model("m1")
+    for a, b in zip(plain.coefficients, weighted.coefficients):
+        assert a.ppi_estimate == pytest.approx(b.ppi_estimate, abs=1e-10)
+        assert a.ppi_se == pytest.approx(b.ppi_se, rel=1e-8)
