@@ -121,3 +121,12 @@ def test_equal_survey_weights_change_nothing(spec: StudySpec, demo_frames) -> No
     for a, b in zip(plain.coefficients, weighted.coefficients):
         assert a.ppi_estimate == pytest.approx(b.ppi_estimate, abs=1e-10)
         assert a.ppi_se == pytest.approx(b.ppi_se, rel=1e-8)
+
+
+def test_gate_values_per_model(spec: StudySpec, demo_datasets) -> None:  # type: ignore[no-untyped-def]
+    human, sim = demo_datasets
+    section = replace(default_section(spec, "participant_id"), models=(spec.model("m1"),))
+    values = compute_inference(human, sim, section, CheckContext(replicates=10)).gate_values()
+    assert set(values) == {"inference.m1.effective_n", "inference.m1.additional_n", "inference.m1.effective_ratio"}
+    value, low, high = values["inference.m1.effective_n"]
+    assert value is not None and low is not None and high is not None and low <= high

@@ -184,6 +184,22 @@ class InferenceResult:
                 return model
         raise KeyError(model_id)
 
+    def gate_values(self) -> dict[str, tuple[float | None, float | None, float | None]]:
+        """``inference.<model>.<metric>`` -> (value, interval low, interval high) for every rectified model."""
+        out: dict[str, tuple[float | None, float | None, float | None]] = {}
+        for m in self.models:
+            if m.status != "ok" or m.effective_n is None or m.n_human == 0:
+                continue
+            n = m.n_human
+            out[f"inference.{m.model}.effective_n"] = (m.effective_n, m.effective_n_low, m.effective_n_high)
+            out[f"inference.{m.model}.additional_n"] = (m.additional_n, m.additional_n_low, m.additional_n_high)
+            out[f"inference.{m.model}.effective_ratio"] = (
+                m.effective_n / n,
+                None if m.effective_n_low is None else m.effective_n_low / n,
+                None if m.effective_n_high is None else m.effective_n_high / n,
+            )
+        return out
+
     def summary_lines(self) -> list[str]:
         return [model.summary_line() for model in self.models]
 
