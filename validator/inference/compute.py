@@ -28,6 +28,7 @@ from validator.inference.estimator import (
     PPIData,
     classical,
     covariance_at,
+    minimise,
     ppi,
 )
 from validator.inference.families import (
@@ -201,8 +202,10 @@ def rectify_model(
             # One fit per coefficient, each tuned for its own variance (ppi-python's coord).
             cov_ppi = cov_ppi.copy()
             converged = est.converged
+            plain, ok = minimise(data, 1.0, est.theta)
+            converged &= ok
             for j in range(d):
-                est_j = ppi(data, est.theta, coord=j)
+                est_j = ppi(data, plain, coord=j, start_is_plain=True)
                 cov_j, g_j, _ = covariance_at(data, est_j.theta, est_j.lam)
                 theta[j], lams[j], cov_ppi[j, j] = est_j.theta[j], est_j.lam, cov_j[j, j]
                 converged &= est_j.converged
