@@ -5,8 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from validator.inference.effective import Resampled, effective_n, model_effective_n, take
-from validator.inference.estimator import Block, Gradients, PPIData, gradients, jacobian, sandwich, tune_lambda
+from validator.inference.effective import (
+    Resampled,
+    effective_n,
+    model_effective_n,
+    take,
+)
+from validator.inference.estimator import (
+    Block,
+    Gradients,
+    PPIData,
+    gradients,
+    jacobian,
+    sandwich,
+    tune_lambda,
+)
 from validator.inference.families import FamilyLoss
 
 from .conftest import shared_covariate_data
