@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -80,7 +81,7 @@ def test_probit_is_rectified_with_the_human_hessian(spec: StudySpec, demo_datase
 
 
 @pytest.mark.parametrize("tuning", ["model", "coefficient"])
-def test_informative_simulation_gives_more_than_the_humans(spec: StudySpec, demo_frames, tuning: str) -> None:  # type: ignore[no-untyped-def]
+def test_informative_simulation_gives_more_than_the_humans(spec: StudySpec, demo_frames, tuning: Literal["model", "coefficient"]) -> None:  # type: ignore[no-untyped-def]
     from validator.api import read_dataset
 
     human, sim = demo_frames

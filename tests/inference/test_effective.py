@@ -41,7 +41,7 @@ def test_count_weights_equal_resampled_rows(pooled: bool, coord: int | None) -> 
     g = _gradients(pooled)
     n, big_n = g.human.shape[0], g.unlabeled.shape[0]
     rng = np.random.default_rng(5)
-    labeled, unlabeled = rng.integers(0, n, n), rng.integers(0, big_n, big_n)
+    labeled, unlabeled = np.asarray(rng.integers(0, n, n)), np.asarray(rng.integers(0, big_n, big_n))
     cl = np.bincount(labeled, minlength=n).astype(float)
     cu = np.bincount(unlabeled, minlength=big_n).astype(float)
     rows = take(g, labeled, unlabeled)
