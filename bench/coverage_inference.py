@@ -182,7 +182,7 @@ def _figure(ok: pd.DataFrame, kinds: tuple[str, ...], path: str) -> None:
     axes[0].legend(fontsize=8, loc="lower left")
     axes[0].set_title("95% intervals, 25% labeled of 929")
     data = [ok[ok["kind"] == kind]["width_ratio"].to_numpy() for kind in kinds]
-    axes[1].boxplot(data, tick_labels=list(kinds), showfliers=False)
+    axes[1].boxplot(data, tick_labels=list(kinds), showfliers=False, medianprops={"color": "black"})
     axes[1].axhline(1.0, color="0.5", lw=0.8, ls="--")
     axes[1].set_ylabel("width PPI++ / human-only")
     axes[1].set_title("interval width per coefficient")

@@ -208,10 +208,13 @@ def minimise(data: PPIData, lam: float, start: np.ndarray) -> tuple[np.ndarray, 
                 break
             t /= 2.0
             if t < 1e-12:
-                # No descent left at machine precision: the gradient is as small as it gets.
-                return theta, bool(np.max(np.abs(grad)) < 1e-8)
+                # No descent left at machine precision: converged when the Newton decrement
+                # (the predicted decrease of the loss) is at rounding level.
+                return theta, bool(-float(grad @ step) <= 1e-10 * max(1.0, abs(value)))
         theta, value, grad, hess = candidate, new_value, new_grad, new_hess
         if np.max(np.abs(t * step)) < _STEP_TOL * max(1.0, float(np.max(np.abs(theta)))):
+            return theta, True
+        if -float(grad @ _newton_direction(grad, hess)) <= 1e-14 * max(1.0, abs(value)):
             return theta, True
     return theta, False
 
@@ -294,24 +297,27 @@ def classical(data: PPIData, start: np.ndarray) -> Estimate:
 
 
 def ppi(
-    data: PPIData, start: np.ndarray, *, lam: float | None = None, coord: int | None = None, start_is_plain: bool = False
+    data: PPIData, start: np.ndarray, *, lam: float | None = None, coord: int | None = None,
+    start_plain: np.ndarray | None = None,
 ) -> Estimate:
     """The PPI++ estimate: power-tuned when ``lam`` is None (for coefficient ``coord`` alone
-    when given), else at the given lam. ``start_is_plain`` says that ``start`` already is
-    the lambda = 1 estimate (shared by the per-coefficient fits)."""
+    when given), else at the given lam. ``start`` should be the classical estimate;
+    ``start_plain``, when given, is the lambda = 1 estimate (shared by per-coefficient fits)."""
     if data.big_n == 0:
         return classical(data, start)
     converged = True
     if lam is None:
-        theta, ok = (np.asarray(start, dtype=float), True) if start_is_plain else minimise(data, 1.0, start)
-        converged &= ok
+        # Only the tuned fits must converge: the lambda = 1 fit just locates where lambda is
+        # first tuned (its rectified loss can be unbounded when the simulation is poor).
+        theta = np.asarray(start_plain, dtype=float) if start_plain is not None else minimise(data, 1.0, start)[0]
         tuned = 1.0
         for _ in range(2):
             g = gradients(data, theta)
             a_inv = _inverse(jacobian(g, pooled=data.pooled_hessian, use_unlabeled=True))
             tuned = tune_lambda(g, a_inv, coord)
-            theta, ok = minimise(data, tuned, theta)
-            converged &= ok
+            # Every tuned fit starts from ``start`` (the classical estimate), as ppi-python's
+            # does (it starts each fit at the labeled logistic regression).
+            theta, converged = minimise(data, tuned, start)
     else:
         tuned = lam
         theta, converged = minimise(data, lam, start)
