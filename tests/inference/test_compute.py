@@ -131,3 +131,21 @@ def test_gate_values_per_model(spec: StudySpec, demo_datasets) -> None:  # type:
     assert set(values) == {"inference.m1.effective_n", "inference.m1.additional_n", "inference.m1.effective_ratio"}
     value, low, high = values["inference.m1.effective_n"]
     assert value is not None and low is not None and high is not None and low <= high
+
+
+def test_a_poor_simulation_never_blows_up_the_interval(spec: StudySpec) -> None:
+    """Regression: this draw once gave a 7.5x wider belief_t1 interval, from a rectified fit
+    started at the (unbounded) lambda = 1 estimate that never converged."""
+    from validator.api import read_dataset
+    from validator.demo.generate import generate_human, generate_simulated
+
+    rng = np.random.default_rng((2026, 97))
+    human = generate_human(929, seed=10_097)
+    sim = generate_simulated("finetuned_random", human, seed=10_097)
+    labeled = frozenset(str(i) for i in rng.choice(929, size=232, replace=False) + 1)
+    h, s = read_dataset(human, spec, label="h"), read_dataset(sim, spec, label="s")
+    section = replace(default_section(spec, "participant_id"), models=(spec.model("m2"),))
+    result = compute_inference(h, s, section, CheckContext(replicates=0), labeled=labeled).model("m2")
+    assert result.status == "ok" and result.converged
+    for c in result.coefficients:
+        assert (c.ppi_high - c.ppi_low) / (c.classical_high - c.classical_low) < 1.2, c.term
