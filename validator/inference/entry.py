@@ -30,6 +30,7 @@ def inference_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
         infos += [
             MetricInfo(f"{model_id}.effective_n", "effective sample size n_human x Var(classical) / Var(PPI++)", "higher", (0.0, None), True),
             MetricInfo(f"{model_id}.additional_n", "additional human respondents the simulation is worth (n_eff - n_human)", "higher", (None, None), True),
+            MetricInfo(f"{model_id}.effective_ratio", "n_eff / n_human: how many humans each human respondent plus the simulation is worth", "higher", (0.0, None), True),
             MetricInfo(f"{model_id}.coefficients.*.ppi_estimate", "rectified (PPI++) coefficient estimate", "none", (None, None), True),
         ]
     return tuple(infos)
