@@ -63,8 +63,14 @@ def inference_tables(result: InferenceResult, options: PresentOptions) -> Sequen
 
 
 def _headline(result: InferenceResult, options: PresentOptions) -> str | None:
+    """One line per model, or one line for all models when they say the same thing."""
     lines = result.summary_lines()
-    return "; ".join(lines) if lines else None
+    if not lines:
+        return None
+    messages = {line.split(": ", 1)[-1] for line in lines}
+    if len(lines) > 1 and len(messages) == 1:
+        return f"every model ({', '.join(m.model for m in result.models)}): {messages.pop()}"
+    return "; ".join(lines)
 
 
 def _items(spec: StudySpec) -> tuple[Any, ...]:
