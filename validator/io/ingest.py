@@ -10,6 +10,8 @@ file's line number is given as well.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -109,10 +111,10 @@ def _as_text(values: pd.Series) -> pd.Series:
         whole = np.isfinite(numbers) & (numbers == np.round(numbers))
         text = numbers.astype(str)
         text[whole] = numbers[whole].astype(np.int64).astype(str)
-        return text.where(~numbers.isna(), None).astype(object)
+        return cast("pd.Series", text.where(~numbers.isna(), None).astype(object))
     # Vectorised (pandas' string dtype keeps missing values missing); a per-cell lambda was the
     # slowest step of reading a 100,000-row file.
-    return values.astype("string").str.strip().astype(object).where(values.notna(), None)
+    return cast("pd.Series", values.astype("string").str.strip().astype(object).where(values.notna(), None))
 
 
 def _whole_numbers_as_integers(text: pd.Series, known: set[str]) -> pd.Series:
@@ -140,7 +142,7 @@ class _Problems:
     def line_of(self, row: int) -> int | None:
         return self.table.line_of(row)
 
-    def add(self, rows: Iterable[int], column: str | None, reason: str, values: Mapping[int, object] | None, detail: str) -> None:
+    def add(self, rows: Iterable[int], column: str | None, reason: str, values: Mapping[Any, object] | None, detail: str) -> None:
         for row in rows:
             raw = None if values is None else values.get(row)
             value = None if raw is None else str(raw)

@@ -43,7 +43,7 @@ import operator
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NoReturn, Union
+from typing import Any, NoReturn, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -126,7 +126,7 @@ def _as_boolean(series: pd.Series, what: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("boolean")
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return (series != 0).astype("boolean").where(series.notna())
+        return cast("pd.Series", (series != 0).astype("boolean").where(series.notna()))
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("boolean", "empty"):
         return series.astype("boolean")
     raise _EvaluationProblem(f"{what} needs true/false values but got values of type {series.dtype}")
@@ -141,7 +141,7 @@ def _as_text(series: pd.Series) -> pd.Series:
 def _missing_to_na(result: pd.Series, *operands: pd.Series) -> pd.Series:
     """``result`` as nullable boolean, ``<NA>`` wherever an operand is missing."""
     missing = functools.reduce(operator.or_, (operand.isna() for operand in operands))
-    return result.astype("boolean").where(~missing)
+    return cast("pd.Series", result.astype("boolean").where(~missing))
 
 
 def _is_number(series: pd.Series) -> bool:
@@ -199,7 +199,7 @@ def _elementwise(function: Callable[..., pd.Series]) -> Callable[..., Value]:
 
 def _ufunc(ufunc: np.ufunc, name: str) -> Callable[..., Value]:
     def apply(x: pd.Series) -> pd.Series:
-        return ufunc(_numeric(x, f"{name}()"))
+        return cast("pd.Series", ufunc(_numeric(x, f"{name}()")))
 
     apply.__name__ = name
     return _elementwise(apply)
@@ -225,13 +225,13 @@ def _reduce(ufunc: np.ufunc, name: str) -> Callable[..., Value]:
 
 @_elementwise
 def _clip(x: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
-    return np.minimum(np.maximum(_numeric(x, "clip()"), _numeric(lo, "clip()")), _numeric(hi, "clip()"))
+    return cast("pd.Series", np.minimum(np.maximum(_numeric(x, "clip()"), _numeric(lo, "clip()")), _numeric(hi, "clip()")))
 
 
 @_elementwise
 def _where(condition: pd.Series, if_true: pd.Series, if_false: pd.Series) -> pd.Series:
     truth = _as_boolean(condition, "where()")
-    return if_false.mask(truth.fillna(False), if_true).where(truth.notna())
+    return cast("pd.Series", if_false.mask(truth.fillna(False), if_true).where(truth.notna()))
 
 
 @_elementwise
@@ -269,7 +269,7 @@ def _int(x: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(number.dtype):
         return number.astype("Int64")
     # Truncation toward zero, as Python's int(); missing stays missing (Int64).
-    return np.trunc(number.astype("float64")).astype("Int64")
+    return cast("pd.Series", np.trunc(number.astype("float64")).astype("Int64"))
 
 
 @_elementwise
@@ -783,7 +783,7 @@ class _Interpreter:
         if isinstance(node.op, ast.Pow):
             # Integer powers overflow silently and refuse negative exponents.
             left, right = left.astype("float64"), right.astype("float64")
-        return op(left, right)
+        return cast("pd.Series", op(left, right))
 
     def unary(self, node: ast.UnaryOp) -> pd.Series:
         operand = self.series(node.operand)
@@ -854,7 +854,7 @@ class Expression:
             raise ExpressionError(message, source=self.source, path=self.path) from None
         result = _broadcast(value, frame.index).copy(deep=False)
         result.name = None
-        return result
+        return cast("pd.Series", result)
 
 
 def parse_expression(
