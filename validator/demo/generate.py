@@ -256,7 +256,7 @@ def _beliefs(
 
 
 def ev_difference(belief_t1: np.ndarray, belief_t2: np.ndarray, belief_both: np.ndarray) -> np.ndarray:
-    """Normative ``ev_diff = EV1 - EV2 = 0.05 + 0.40 (s2 - s1)`` (STUDY.md).
+    """Normative ``ev_diff = EV1 - EV2 = 0.05 + 0.40 (s2 - s1)`` (docs/metrics.md).
 
     ``s1 = (belief_t1 + belief_both) / 100``, ``s2 = (belief_t2 + belief_both) / 100``.
     """

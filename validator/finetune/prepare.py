@@ -1,6 +1,6 @@
 """``prepare()``: draw training rows from the human data and write chat-format JSONL plus a manifest.
 
-Plan (STUDY.md, "Finetuning data"): the rows ``simval check`` would use are
+Plan (docs/metrics.md, "Finetuning data"): the rows ``simval check`` would use are
 grouped by treatment cell; from each of the first ``cells`` cells in the
 spec's declared order, ``target_count(n, fraction)`` rows are drawn with the
 ``random`` or ``balanced`` strategy (:mod:`validator.finetune.sampling`) from one
