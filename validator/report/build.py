@@ -285,11 +285,9 @@ def build_reports(
             documents.append(document)
             figure_dir = folder / "figures"
             job = RenderJob(document.qmd, wanted, chosen, timestamp=epoch)
-            if "html" in wanted or chosen.route == "quarto":
-                figures.save(document.drawn, figure_dir, "svg")
+            # One SVG per figure serves both formats (Typst draws SVG): drawn and saved once.
+            figures.save(document.drawn, figure_dir, "svg")
             job.start()
-            if "pdf" in wanted or chosen.route == "quarto":
-                figures.save(document.drawn, figure_dir, "png")
             finishing.append((document, pool.submit(job.finish)))
         for document, job_future in finishing:
             done, failed = job_future.result()
