@@ -33,7 +33,7 @@ their summed weight (:func:`_collapse`): every estimating equation above is a
 weighted sum over rows, so the fit is unchanged, and survey data with
 discrete answers often has a fraction as many distinct rows as rows.
 Replicates are fitted in blocks sized to stay in cache, with BLAS on one
-thread (:class:`_OneBlasThread`).
+thread (:mod:`validator.models.blas`).
 
 Covariances: ``nonrobust`` is the inverse information (``sigma^2 (X'WX)^-1``
 for OLS); ``HC0`` is the sandwich ``H^-1 (sum_i w_i s_i s_i') H^-1`` with the
