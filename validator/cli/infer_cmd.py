@@ -10,8 +10,14 @@ from validator.cli.output import write_text
 from validator.errors import UsageError
 
 if TYPE_CHECKING:
+<<<<<<< HEAD
     # Parsing the command line (simval --help) must not load pandas or numpy: they load in run().
     from validator.io.ingest import Dataset
+=======
+    from validator.io.ingest import Dataset
+
+# pandas, numpy and statsmodels are imported in run(): `simval --help` builds this parser.
+>>>>>>> inference
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,6 +50,8 @@ def _with_unlabeled(sim: Dataset, extras: list[Dataset], key: str) -> Dataset:
     """``sim`` with the rows of ``extras`` appended under keys that cannot match a human."""
     if not extras:
         return sim
+    import pandas as pd
+
     from validator.inference.pairing import key_text
 
     frames = [sim.frame.reset_index(drop=True)]
@@ -61,6 +69,7 @@ def _with_unlabeled(sim: Dataset, extras: list[Dataset], key: str) -> Dataset:
 
 def run(args: argparse.Namespace) -> int:
     from validator.api import read_dataset
+    from validator.checks.context import CheckContext
     from validator.inference.compute import compute_inference
     from validator.inference.section import default_section
     from validator.inference.terminal import format_inference, format_pilot
