@@ -10,14 +10,9 @@ from validator.cli.output import write_text
 from validator.errors import UsageError
 
 if TYPE_CHECKING:
-<<<<<<< HEAD
-    # Parsing the command line (simval --help) must not load pandas or numpy: they load in run().
-    from validator.io.ingest import Dataset
-=======
     from validator.io.ingest import Dataset
 
 # pandas, numpy and statsmodels are imported in run(): `simval --help` builds this parser.
->>>>>>> inference
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
