@@ -55,7 +55,6 @@ def _with_unlabeled(sim: Dataset, extras: list[Dataset], key: str) -> Dataset:
         keys = key_text(extra, key)
         frame[key] = [None if k is None else f"unlabeled-file-{i + 1}:{k}" for k in keys]
         frames.append(frame)
-    import pandas as pd
 
     combined = pd.concat(frames, ignore_index=True)
     combined.index = pd.RangeIndex(1, len(combined) + 1)
@@ -84,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
     replicates = spec.uncertainty.bootstrap if args.bootstrap is None else args.bootstrap
     if replicates < 0:
         raise UsageError(f"--bootstrap must be 0 or more, got {replicates}")
-    from validator.checks.context import CheckContext
 
     context = CheckContext(seed=args.seed, replicates=replicates, level=spec.uncertainty.level)
     human = read_dataset(args.human, spec, strict=args.strict)
