@@ -55,7 +55,9 @@ def test_js_equals_scipy_on_the_binned_histograms():
     expected_s = np.histogram(sim.score, bins=10, range=(0, 100))[0]
     overall = result.variable("score").overall
     assert list(overall.human_counts) == list(expected_h)
-    assert overall.js.estimate == pytest.approx(jensenshannon(expected_h, expected_s, base=2), abs=1e-12)
+    # Without bootstrap replicates there is no bias correction: the estimate is the plug-in.
+    assert overall.js.plug_in == pytest.approx(jensenshannon(expected_h, expected_s, base=2), abs=1e-12)
+    assert overall.js.estimate == overall.js.plug_in
 
 
 def test_identical_data_has_distance_zero_and_lies_within_the_noise_floor():
@@ -75,7 +77,8 @@ def test_disjoint_supports_have_distance_one():
     assert result.variable("score").overall.js.estimate == pytest.approx(1.0, abs=1e-12)
 
 
-def test_a_subgroup_missing_from_one_dataset_is_reported_flagged_and_left_out_of_aggregates():
+def test_a_subgroup_missing_from_the_simulation_is_reported_and_fails_the_worst_group_aggregate():
+    # Before: an absent group was treated as low-n and left out of the max, so deleting a group passed.
     human = frame(300, 6, groups=("a", "b", "c"))
     sim = frame(300, 7, groups=("a", "b"))
     result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(replicates=50))
@@ -85,10 +88,21 @@ def test_a_subgroup_missing_from_one_dataset_is_reported_flagged_and_left_out_of
     missing = levels["c"]
     assert missing.n_sim == 0 and missing.low_n and missing.note == "absent from the simulated data"
     assert missing.js.estimate is None
-    assert breakdown.n_levels_aggregated == 2
-    assert breakdown.max == pytest.approx(max(levels["a"].js.estimate, levels["b"].js.estimate))
+    assert breakdown.missing_levels == ("c",)
+    assert breakdown.n_levels_aggregated == 3
+    assert breakdown.max == 1.0
     document = result.to_dict()
     assert document["score"]["by"]["group"]["levels"]["c"]["js"]["estimate"] is None
+    assert document["score"]["by"]["group"]["missing_levels"] == ["c"]
+    assert result.default_verdict is not None and result.default_verdict.verdict == "fail"
+    assert "group=c (" in result.default_verdict.reason
+
+
+def test_a_group_too_small_on_the_human_side_is_not_counted_as_missing():
+    human = frame(300, 6, groups=("a", "b")).assign(group=["a"] * 150 + ["b"] * 140 + ["c"] * 10)
+    sim = frame(300, 7, groups=("a", "b"))
+    result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(replicates=0))
+    assert result.variable("score").by[0].missing_levels == ()
 
 
 def test_small_groups_are_flagged_low_n():
