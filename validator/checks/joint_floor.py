@@ -127,16 +127,20 @@ def joint_floor(flags: Sequence[Flag], level: float) -> JointFloor | None:
 
 
 def verdict_from_joint(joint: JointFloor, what: str) -> ConstructVerdict:
-    """``pass``/``fail`` with a one-line reason naming the worst flag and its joint threshold.
+    """``pass``/``fail`` with a one-line reason naming the worst flag and its (joint) threshold.
 
-    ``what`` names the family, e.g. ``"48 JS distances"``.
+    ``what`` names the family of several flags, e.g. ``"70 JS distances"``.
     """
     pct = f"{100 * joint.level:g}%"
     if joint.worst_direction == "both":
         bound = f"{joint.worst_low:.3g} to {joint.worst_high:.3g}"
+        point = f"central {pct}"
     else:
         bound = f"<= {joint.worst_high:.3g}"
-    detail = f"{joint.worst} {joint.worst_value:.3g} vs {bound} for a fresh human sample (joint {pct} point over {what})"
+        point = f"{pct} point"
+    scope = f"joint {pct} point over {what}" if joint.n_flags > 1 else point
+    detail = f"{joint.worst} {joint.worst_value:.3g} vs {bound} for a fresh human sample ({scope})"
     if joint.passed:
-        return ConstructVerdict("pass", f"within a fresh human sample's noise; closest call: {detail}")
-    return ConstructVerdict("fail", f"{detail}; family-wise p = {joint.p_value:.3g}")
+        return ConstructVerdict("pass", f"within a fresh human sample's noise; closest: {detail}")
+    p_name = "family-wise p" if joint.n_flags > 1 else "permutation p"
+    return ConstructVerdict("fail", f"{detail}; {p_name} = {joint.p_value:.3g}")
