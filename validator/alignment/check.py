@@ -28,7 +28,6 @@ Wasserstein and KS statistics (computed on the values) do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,11 +123,13 @@ class Breakdown:
     mean: float | None
     n_levels_aggregated: int
     missing_levels: tuple[str, ...] = ()
+    max_plug_in: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "max": self.max,
             "mean": self.mean,
+            "max_plug_in": self.max_plug_in,
             "n_levels_aggregated": self.n_levels_aggregated,
             "missing_levels": list(self.missing_levels),
             "levels": {level: item.to_dict() for level, item in self.levels},
@@ -479,10 +480,13 @@ def _absent(item: Any, min_size: int) -> bool:
     return bool(item.n_sim == 0 and item.n_human >= min_size)
 
 
-def _breakdown(by: str, levels: list[tuple[str, Any]], value_of: Callable[[Any], float | None], min_size: int) -> Breakdown:
-    usable = [value for _, item in levels if not item.low_n and (value := value_of(item)) is not None]
+def _breakdown(by: str, levels: list[tuple[str, Any]], min_size: int) -> Breakdown:
+    """Max and mean JS over the levels with enough rows; a level the simulation lacks counts as 1."""
+    usable = [value for _, item in levels if not item.low_n and (value := item.js.estimate) is not None]
+    raw = [value for _, item in levels if not item.low_n and (value := item.js.plug_in) is not None]
     missing = tuple(level for level, item in levels if _absent(item, min_size))
     usable += [ABSENT_DISTANCE] * len(missing)
+    raw += [ABSENT_DISTANCE] * len(missing)
     return Breakdown(
         by=by,
         levels=tuple(levels),
@@ -490,6 +494,7 @@ def _breakdown(by: str, levels: list[tuple[str, Any]], value_of: Callable[[Any],
         mean=float(np.mean(usable)) if usable else None,
         n_levels_aggregated=len(usable),
         missing_levels=missing,
+        max_plug_in=float(np.max(raw)) if raw else None,
     )
 
 
@@ -565,7 +570,7 @@ def compare_distributions(human: Dataset, sim: Dataset, spec: DistributionsSpec,
             kind="numeric" if c.support is not None else "categorical",
             labels=c.labels,
             overall=comparison,
-            by=tuple(_breakdown(by, per_variable_levels[c.variable.name].get(by, []), lambda item: item.js.estimate, size) for by in spec.breakdowns),
+            by=tuple(_breakdown(by, per_variable_levels[c.variable.name].get(by, []), size) for by in spec.breakdowns),
         )
         for c, comparison in zip(coded, overall)
     )
@@ -574,7 +579,7 @@ def compare_distributions(human: Dataset, sim: Dataset, spec: DistributionsSpec,
         mean_js = MeanResult(
             variables=spec.mean_over,
             overall=overall_mean,
-            by=tuple(_breakdown(by, mean_levels.get(by, []), lambda item: item.js.estimate, size) for by in spec.breakdowns),
+            by=tuple(_breakdown(by, mean_levels.get(by, []), size) for by in spec.breakdowns),
         )
     joint = joint_floor(_flags(per_group, floors), ctx.level) if ctx.replicates else None
     return DistributionResult(spec.min_group_size, variables, mean_js, _verdict(per_group, joint, size, ctx), joint)

@@ -80,6 +80,7 @@ def gate_paths(spec: StudySpec) -> tuple[GatePath, ...]:
                 paths.append(GatePath(f"distribution.mean_js.by.{by}.max", f"largest mean JS distance over {by} groups with enough rows", False))
                 paths.append(GatePath(f"distribution.mean_js.by.{by}.mean", f"mean of the mean JS distance over {by} groups with enough rows", False))
                 paths.append(GatePath(f"distribution.mean_js.by.{by}.levels.*", f"mean JS distance over {over} within one {by} group", True))
+    paths += plug_in_paths(spec)
     for h in spec.heterogeneity:
         base = f"heterogeneity.{h.name}"
         paths.append(GatePath(f"{base}.ratio_at_equal_n", "simulated / human unique structures at the smaller n", False))
@@ -93,6 +94,23 @@ def gate_paths(spec: StudySpec) -> tuple[GatePath, ...]:
         paths.append(GatePath(f"{base}.sim.gap", "value-action gap of the simulation", True))
         paths.append(GatePath(f"{base}.human.gap", "value-action gap of the human data", True))
     return tuple(paths)
+
+
+def plug_in_paths(spec: StudySpec) -> list[GatePath]:
+    """The raw (not bias-corrected) distances: what noise floors and suggested gates describe."""
+    d = spec.distributions
+    paths: list[GatePath] = []
+    if d is None:
+        return paths
+    for variable in d.variables:
+        paths.append(GatePath(f"distribution.{variable.name}.overall.js.plug_in", f"plug-in (raw sample) JS distance of {variable.name}, all rows", False))
+        for by in d.breakdowns:
+            paths.append(GatePath(f"distribution.{variable.name}.by.{by}.max_plug_in", f"largest plug-in JS distance of {variable.name} over {by} groups (a missing group counts as 1)", False))
+    if d.mean_over:
+        paths.append(GatePath("distribution.mean_js.overall.plug_in", "plug-in (raw sample) mean JS distance, all rows", False))
+        for by in d.breakdowns:
+            paths.append(GatePath(f"distribution.mean_js.by.{by}.max_plug_in", f"largest plug-in mean JS distance over {by} groups (a missing group counts as 1)", False))
+    return paths
 
 
 def find_path(spec: StudySpec, path: str) -> GatePath | None:
