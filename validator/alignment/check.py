@@ -9,7 +9,7 @@ distance over the spec's ``mean_over`` variables.
 
 Every distance estimates the distance between the two populations'
 distributions under the spec's binning. It is reported bias-corrected, with a
-basic bootstrap interval on the squared scale (human and simulated rows
+bootstrap interval chosen by measured coverage (human and simulated rows
 resampled independently, B times; :mod:`validator.alignment.uncertainty`), the
 raw sample distance as ``plug_in``, and a noise floor: the plug-in distances of
 B random relabellings of the pooled rows, stratified by the breakdowns so each
@@ -425,6 +425,7 @@ def _compare_group(
                 ctx.level,
                 floor.get(f"floor:{name}:{metric_name}"),
                 rows,
+                "shifted" if metric_name in ("wasserstein", "ks") else "squared",
             )
 
         extra: dict[str, Any] = {}

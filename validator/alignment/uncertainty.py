@@ -7,28 +7,29 @@ two samples of one population differ, so the plug-in is biased upward by about
 the noise floor, and a percentile bootstrap interval adds that bias a second
 time (it resamples the samples, which already carry it).
 
-The method (chosen by measured coverage; docs/calibration.md):
+The methods, chosen by measured coverage (docs/calibration.md):
 
-- Work on the squared scale, ``D^2``. For the Jensen-Shannon distance that is
-  the JS divergence, a smooth function of the shares whose bias is close to
-  additive (about ``(K - 1)(1/n_a + 1/n_b) / (8 ln 2)`` bits when the
-  populations agree), so the bootstrap bias correction of the squared distance
-  works where that of the distance itself does not.
-- Estimate: ``sqrt(max(0, 2 * D_hat^2 - mean(D*^2)))``, the bootstrap
-  bias-corrected squared distance (Efron & Tibshirani 1993, sec. 10.6).
-- Interval: the *basic* bootstrap interval on the squared scale, i.e. the
-  percentiles of the reflected replicates ``r* = sqrt(max(0, 2 D_hat^2 - D*^2))``
-  (Davison & Hinkley 1997, eq. 5.6). When its lower end reaches the boundary 0
-  the interval is ``[0, one-sided upper bound]`` (the ``level`` quantile of
-  ``r*``): a two-sided interval cannot miss below 0, so its upper end alone
-  carries the whole error rate.
-- The interval always contains its estimate (both ends are widened to it if
-  Monte-Carlo error puts it outside).
+- ``squared`` (JS, TVD and mean JS): work on the squared scale. For the
+  Jensen-Shannon distance that is the JS divergence, a smooth function of the
+  shares whose bias is close to additive (about
+  ``(K - 1)(1/n_a + 1/n_b) / (8 ln 2)`` bits when the populations agree), so a
+  bootstrap bias correction works there where it fails on the distance.
+  Estimate ``sqrt(max(0, 2 D^2 - mean(D*^2)))`` (the bootstrap bias correction,
+  Efron & Tibshirani 1993, sec. 10.6); interval: the basic bootstrap interval of
+  ``D^2`` (Davison & Hinkley 1997, eq. 5.6) taken back by the square root, i.e.
+  the percentiles of the reflected replicates ``sqrt(max(0, 2 D^2 - D*^2))``.
+- ``shifted`` (Wasserstein, KS): estimate ``2 D - mean(D*)``, interval the
+  percentile interval moved down by twice the bootstrap bias,
+  ``[q_lo - 2b, q_hi - 2b]`` with ``b = mean(D*) - D``, clipped at 0; it
+  covered these better than the squared scale did.
 
-A mean of distances (``mean_js``) uses the same reflected replicates, averaged
-over the variables replicate by replicate, and the mean of the corrected
-estimates. Intervals resting on fewer than ``RELIABLE_MIN_ROWS`` rows on either
-side are flagged ``low_coverage``: their coverage was not measured to target.
+An interval always contains its estimate (widened to it if Monte-Carlo error
+puts it outside). A mean of distances (``mean_js``) averages the reflected
+replicates variable by variable, replicate by replicate, so it keeps their
+correlation, and its estimate is the mean of the corrected estimates.
+Intervals resting on fewer rows (on the smaller side) than ``RELIABLE_MIN_ROWS``
+of their method are flagged ``low_coverage``: their coverage was below target or
+not measured.
 """
 
 from __future__ import annotations
@@ -42,13 +43,16 @@ import numpy as np
 from validator.bootstrap.weights import MIN_VALID_REPLICATES, Interval
 from validator.checks.metric import Metric, summarize_floor_samples
 
-#: Name of the interval method, as written in the JSON (``interval_method``).
-METHOD = "basic bootstrap on the squared distance, bias-corrected"
+Method = Literal["squared", "shifted"]
 
-#: Below this many rows on either side an interval is flagged ``low_coverage`` (docs/calibration.md).
-RELIABLE_MIN_ROWS = 50
+#: How each method is named in the JSON (``interval_method``).
+METHOD_NAMES: dict[str, str] = {
+    "squared": "basic bootstrap of the squared distance, bias-corrected",
+    "shifted": "percentile bootstrap shifted by twice the bias, bias-corrected",
+}
 
-Side = Literal["two-sided", "boundary"]
+#: Below this many rows on the smaller side an interval is flagged ``low_coverage`` (docs/calibration.md).
+RELIABLE_MIN_ROWS: dict[str, int] = {"squared": 50, "shifted": 100}
 
 
 def reflected_replicates(plug_in: float, replicates: np.ndarray) -> np.ndarray:
@@ -68,8 +72,8 @@ def reflected_replicates(plug_in: float, replicates: np.ndarray) -> np.ndarray:
 def corrected_estimate(plug_in: float, replicates: np.ndarray) -> float:
     """``sqrt(max(0, 2 * plug_in^2 - mean(D*^2)))`` over the finite replicates; the plug-in without any.
 
-    >>> corrected_estimate(0.3, np.array([0.3, 0.4]))
-    0.1870828693386971
+    >>> round(corrected_estimate(0.3, np.array([0.3, 0.4] * 10)), 4)
+    0.2345
     """
     boot = np.asarray(replicates, dtype=np.float64)
     finite = boot[np.isfinite(boot)]
@@ -78,26 +82,19 @@ def corrected_estimate(plug_in: float, replicates: np.ndarray) -> float:
     return math.sqrt(max(0.0, 2.0 * plug_in * plug_in - float(np.mean(finite * finite))))
 
 
-def boundary_interval(estimate: float, reflected: np.ndarray, level: float) -> tuple[Interval, Side]:
-    """Percentile interval of reflected replicates, one-sided at the 0 boundary, widened to hold ``estimate``.
+def contained_interval(estimate: float, low: float, high: float, level: float, valid: int, replicates: int) -> Interval:
+    """An interval widened, if need be, to contain its estimate."""
+    return Interval(min(float(low), estimate), max(float(high), estimate), level, valid, replicates)
 
-    ``[q((1-level)/2), q((1+level)/2)]`` of the finite replicates; when the
-    lower quantile is 0 (the boundary), ``[0, q(level)]``. Fewer than
-    ``MIN_VALID_REPLICATES`` finite replicates give no bounds.
 
-    >>> boundary_interval(0.0, np.zeros(100), 0.95)[1]
-    'boundary'
-    """
-    values = np.asarray(reflected, dtype=np.float64)
-    finite = values[np.isfinite(values)]
+def percentile_bounds(values: np.ndarray, level: float) -> tuple[float, float, int] | None:
+    """The (1-level)/2 and (1+level)/2 percentiles of the finite values and their count; None if too few."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
     if finite.size < MIN_VALID_REPLICATES:
-        return Interval(None, None, level, int(finite.size), int(values.size)), "two-sided"
+        return None
     low, high = np.percentile(finite, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    side: Side = "two-sided"
-    if low <= 0.0:
-        low, high, side = 0.0, float(np.percentile(finite, 100 * level)), "boundary"
-    low, high = min(float(low), estimate), max(float(high), estimate)
-    return Interval(low, high, level, int(finite.size), int(values.size)), side
+    return float(low), float(high), int(finite.size)
 
 
 def mean_of_corrected(plug_ins: Sequence[float], replicates: Sequence[np.ndarray]) -> tuple[float, np.ndarray]:
@@ -121,12 +118,12 @@ def distance_metric(
     level: float,
     floor_samples: np.ndarray | None,
     min_rows: int,
+    method: Method = "squared",
 ) -> Metric:
-    """A distance: bias-corrected estimate, boundary-aware basic interval, noise floor.
+    """A distance: bias-corrected estimate, interval by ``method``, noise floor.
 
-    ``min_rows`` is the smaller side's row count; below ``RELIABLE_MIN_ROWS``
-    the interval is flagged ``low_coverage``. Without replicates the estimate
-    is the plug-in and there is no interval.
+    ``min_rows`` is the smaller side's row count, for the ``low_coverage`` flag.
+    Without replicates the estimate is the plug-in and there is no interval.
     """
     floor = summarize_floor_samples(floor_samples)
     plug = _finite(plug_in)
@@ -134,9 +131,21 @@ def distance_metric(
         return Metric(None, None, floor)
     if replicates is None:
         return Metric(plug, None, floor, plug_in=plug)
-    estimate = corrected_estimate(plug, replicates)
-    interval, _ = boundary_interval(estimate, reflected_replicates(plug, replicates), level)
-    return Metric(estimate, interval, floor, plug_in=plug, interval_method=METHOD, low_coverage=min_rows < RELIABLE_MIN_ROWS)
+    boot = np.asarray(replicates, dtype=np.float64)
+    if method == "squared":
+        estimate = corrected_estimate(plug, boot)
+        bounds = percentile_bounds(reflected_replicates(plug, boot), level)
+    else:
+        finite = boot[np.isfinite(boot)]
+        bias = float(finite.mean()) - plug if finite.size >= MIN_VALID_REPLICATES else 0.0
+        estimate = max(0.0, plug - bias)
+        bounds = percentile_bounds(boot - 2.0 * bias, level)
+    flag = min_rows < RELIABLE_MIN_ROWS[method]
+    if bounds is None:
+        return Metric(estimate, Interval(None, None, level, 0, int(boot.size)), floor, plug_in=plug, interval_method=METHOD_NAMES[method], low_coverage=flag)
+    low, high, valid = bounds
+    interval = contained_interval(estimate, max(0.0, low), max(0.0, high), level, valid, int(boot.size))
+    return Metric(estimate, interval, floor, plug_in=plug, interval_method=METHOD_NAMES[method], low_coverage=flag)
 
 
 def mean_distance_metric(
@@ -146,7 +155,7 @@ def mean_distance_metric(
     floor_samples: np.ndarray | None,
     min_rows: int,
 ) -> Metric:
-    """The mean of several distances (e.g. ``mean_js``), as :func:`distance_metric`; None if any is missing."""
+    """The mean of several distances (e.g. ``mean_js``) by the ``squared`` method; None if any is missing."""
     floor = summarize_floor_samples(floor_samples)
     plugs = [_finite(p) for p in plug_ins]
     if not plugs or any(p is None for p in plugs):
@@ -156,5 +165,10 @@ def mean_distance_metric(
     if replicates is None or len(replicates) != len(values):
         return Metric(plug, None, floor, plug_in=plug)
     estimate, reflected = mean_of_corrected(values, replicates)
-    interval, _ = boundary_interval(estimate, reflected, level)
-    return Metric(estimate, interval, floor, plug_in=plug, interval_method=METHOD, low_coverage=min_rows < RELIABLE_MIN_ROWS)
+    bounds = percentile_bounds(reflected, level)
+    flag = min_rows < RELIABLE_MIN_ROWS["squared"]
+    if bounds is None:
+        return Metric(estimate, Interval(None, None, level, 0, len(reflected)), floor, plug_in=plug, interval_method=METHOD_NAMES["squared"], low_coverage=flag)
+    low, high, valid = bounds
+    interval = contained_interval(estimate, low, high, level, valid, int(reflected.size))
+    return Metric(estimate, interval, floor, plug_in=plug, interval_method=METHOD_NAMES["squared"], low_coverage=flag)
