@@ -35,12 +35,25 @@ import numpy as np
 import pandas as pd
 
 from validator.alignment.binning import bin_codes, bin_labels, category_codes, counts
-from validator.alignment.distances import chi_square_test, dispersion_ratio, js_distance, ks_from_counts, ks_test, tv_distance, wasserstein_from_counts
+from validator.alignment.distances import (
+    chi_square_test,
+    dispersion_ratio,
+    js_distance,
+    ks_from_counts,
+    ks_test,
+    tv_distance,
+    wasserstein_from_counts,
+)
 from validator.alignment.permutation import permutation_labels, strata_codes
 from validator.alignment.uncertainty import distance_metric, mean_distance_metric
 from validator.bootstrap.weights import bootstrap_weights
 from validator.checks.context import CheckContext
-from validator.checks.joint_floor import Flag, JointFloor, joint_floor, verdict_from_joint
+from validator.checks.joint_floor import (
+    Flag,
+    JointFloor,
+    joint_floor,
+    verdict_from_joint,
+)
 from validator.checks.metric import Metric, make_metric
 from validator.io.ingest import Dataset
 from validator.spec.model import DistributionsSpec, DistributionVariable
@@ -258,7 +271,7 @@ def _code(variable: DistributionVariable, human: pd.DataFrame, sim: pd.DataFrame
         return codes
 
     def outside(values: np.ndarray) -> np.ndarray:
-        return np.isfinite(values) & ((values < start) | (values > stop))
+        return np.asarray(np.isfinite(values) & ((values < start) | (values > stop)), dtype=bool)
 
     labels, h_codes, s_codes = _binned(h_values, s_values, start, stop, count)
     return _Coded(
@@ -417,7 +430,7 @@ def _compare_group(
         point = _distances(coded, hc, sc, hs, ss) if n_h and n_s else {}
         rows = min(n_h, n_s)
 
-        def metric(metric_name: str) -> Metric:
+        def metric(metric_name: str, point: dict[str, np.ndarray] = point, name: str = name, rows: int = rows) -> Metric:
             estimate = point.get(metric_name)
             return distance_metric(
                 None if estimate is None else float(estimate),
@@ -430,7 +443,7 @@ def _compare_group(
 
         extra: dict[str, Any] = {}
         if coded.human_values is not None and coded.sim_values is not None:
-            ks_stat, ks_p = ks_test(coded.human_values[h_mask & np.isfinite(coded.human_values)], coded.sim_values[s_mask & np.isfinite(coded.sim_values)]) if n_h and n_s else (None, None)
+            _, ks_p = ks_test(coded.human_values[h_mask & np.isfinite(coded.human_values)], coded.sim_values[s_mask & np.isfinite(coded.sim_values)]) if n_h and n_s else (None, None)
             ratio = dispersion_ratio(coded.sim_values[s_mask], None, coded.human_values[h_mask], None) if n_h and n_s else None
             extra = {
                 "wasserstein": metric("wasserstein"),

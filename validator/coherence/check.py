@@ -20,12 +20,22 @@ from typing import Any
 
 import numpy as np
 
-from validator.bootstrap.weights import bootstrap_weights
 from validator.alignment.permutation import permutation_labels
+from validator.bootstrap.weights import bootstrap_weights
 from validator.checks.context import CheckContext
-from validator.checks.joint_floor import Flag, JointFloor, joint_floor, verdict_from_joint
+from validator.checks.joint_floor import (
+    Flag,
+    JointFloor,
+    joint_floor,
+    verdict_from_joint,
+)
 from validator.checks.metric import Metric, make_metric
-from validator.coherence.gap import GapResult, gap_batched, target_indicators, value_action_gap
+from validator.coherence.gap import (
+    GapResult,
+    gap_batched,
+    target_indicators,
+    value_action_gap,
+)
 from validator.io.ingest import Dataset
 from validator.spec.model import CoherenceSpec
 from validator.verdict.records import ConstructVerdict

@@ -160,16 +160,19 @@ def _draw(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int,
 def _passes(values: np.ndarray, direction: Direction, low: float, high: float) -> np.ndarray:
     finite = np.isfinite(values)
     if direction == "upper":
-        return finite & (np.nan_to_num(values, nan=np.inf) <= high)
-    if direction == "lower":
-        return finite & (np.nan_to_num(values, nan=-np.inf) >= low)
-    return finite & (values >= low) & (values <= high)
+        passed = finite & (np.nan_to_num(values, nan=np.inf) <= high)
+    elif direction == "lower":
+        passed = finite & (np.nan_to_num(values, nan=-np.inf) >= low)
+    else:
+        passed = finite & (values >= low) & (values <= high)
+    return np.asarray(passed, dtype=bool)
 
 
 def _quantile(finite: np.ndarray, q: float) -> float:
     # Counts and rates of a few coefficients take few values: a quantile must be one of them.
-    method = "inverted_cdf" if np.unique(finite).size <= 50 else "linear"
-    return float(np.quantile(finite, q, method=method))
+    if np.unique(finite).size <= 50:
+        return float(np.quantile(finite, q, method="inverted_cdf"))
+    return float(np.quantile(finite, q, method="linear"))
 
 
 def _bounds(values: np.ndarray, direction: Direction, tail: float, best: float | None) -> tuple[float, float]:
@@ -193,8 +196,8 @@ def _spread(values: np.ndarray, direction: Direction, tail: float) -> float:
     m = finite.size
     q = 1 - tail / 2 if direction == "both" else (tail if direction == "lower" else 1 - tail)
     rank_se = math.sqrt(m * q * (1 - q))
-    lo = finite[min(m - 1, max(0, int(math.floor(q * m - rank_se))))]
-    hi = finite[min(m - 1, max(0, int(math.ceil(q * m + rank_se))))]
+    lo = finite[min(m - 1, max(0, math.floor(q * m - rank_se)))]
+    hi = finite[min(m - 1, max(0, math.ceil(q * m + rank_se)))]
     return float(hi - lo) / 2
 
 
@@ -287,7 +290,7 @@ def suggestion_yaml(suggestion: Suggestion, spec_name: str, human_label: str) ->
         f"# sizes (x {suggestion.scale:.4f}); recovery and unique structures from two bootstrap samples.",
         f"# Each threshold sits at the same tail of its own draws ({100 * suggestion.tail:.2f}% per side), chosen",
         f"# so that {pct:.1f}% of the draws pass all gates together: a fresh human sample of this size passes",
-        f"# them all with about that probability. A simulation that fails one differs from the human data by",
+        "# them all with about that probability. A simulation that fails one differs from the human data by",
         "# more than a fresh sample of people would. Tighten or loosen them deliberately, not by guesswork.",
     ]
     for path, why in suggestion.skipped.items():

@@ -27,10 +27,21 @@ from typing import Any
 import numpy as np
 
 from validator.checks.context import CheckContext
-from validator.checks.joint_floor import Flag, JointFloor, joint_floor, verdict_from_joint
+from validator.checks.joint_floor import (
+    Flag,
+    JointFloor,
+    joint_floor,
+    verdict_from_joint,
+)
 from validator.checks.metric import Metric, make_metric
 from validator.heterogeneity.floor import permutation_ratios
-from validator.heterogeneity.structures import EqualNComparison, equal_n, shannon_entropy, structure_codes, unique_count
+from validator.heterogeneity.structures import (
+    EqualNComparison,
+    equal_n,
+    shannon_entropy,
+    structure_codes,
+    unique_count,
+)
 from validator.io.ingest import Dataset
 from validator.spec.model import HeterogeneitySpec
 from validator.verdict.records import ConstructVerdict
