@@ -147,3 +147,113 @@ def test_results_do_not_depend_on_the_order_checks_run_in(demo_paths):
     first = compare_distributions(human, sim, SPEC.distributions, ctx).to_dict()
     second = compare_distributions(human, sim, SPEC.distributions, ctx).to_dict()
     assert first == second
+
+
+def test_out_of_bin_values_go_to_an_overflow_bin_that_js_and_tvd_see():
+    # Before: 30% of simulated values at 250 with bins over [0, 100] vanished from JS and TVD only
+    # (JS used n = 140 while Wasserstein and KS used 200), with no note.
+    human = frame(200, 20)
+    sim = frame(200, 21).assign(score=lambda f: np.where(np.arange(200) < 60, 250, f.score))
+    result = compare_distributions(dataset(human), dataset(sim, LOOSE), LOOSE.distributions, CheckContext(replicates=0))
+    overall = result.variable("score").overall
+    assert result.variable("score").labels[-1] == "> 100"
+    assert overall.n_sim == 200 and overall.sim_counts[-1] == 60 and overall.human_counts[-1] == 0
+    assert overall.out_of_bins_sim == 60 and overall.out_of_bins_human == 0
+    assert overall.note == "0 human and 60 simulated values outside the bins [0, 100], counted in overflow bins"
+    assert overall.js.plug_in is not None and overall.js.plug_in > 0.4
+
+
+def test_without_values_outside_the_bins_there_is_no_overflow_bin():
+    result = compare_distributions(dataset(frame(200, 22)), dataset(frame(200, 23)), TINY.distributions, CheckContext(replicates=0))
+    assert len(result.variable("score").labels) == 10 and result.variable("score").overall.out_of_bins_sim == 0
+
+
+LOOSE = parse_spec_text(
+    """
+name: loose
+columns:
+  score: {type: numeric, range: [0, 1000]}
+  group: {type: categorical, values: [a, b, c]}
+  answer: {type: categorical, values: [yes, no]}
+distributions:
+  variables:
+    - {name: score, bins: {start: 0, stop: 100, count: 10}}
+    - {name: answer}
+  mean_over: [score]
+  breakdowns: [group]
+  min_group_size: 30
+""",
+    source="loose.yaml",
+)
+
+
+def test_every_interval_in_the_json_contains_its_estimate(demo_paths):
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim = read_dataset(demo_paths["finetuned_balanced"], SPEC)
+    document = compare_distributions(human, sim, SPEC.distributions, CheckContext(seed=2, replicates=100)).to_dict()
+    seen = 0
+
+    def walk(node):  # type: ignore[no-untyped-def]
+        nonlocal seen
+        if isinstance(node, dict):
+            if node.get("estimate") is not None and node.get("low") is not None:
+                assert node["low"] <= node["estimate"] <= node["high"], node
+                seen += 1
+            for value in node.values():
+                walk(value)
+
+    walk(document)
+    assert seen > 100
+
+
+@pytest.fixture(scope="module")
+def demo_verdicts(demo_paths):  # type: ignore[no-untyped-def]
+    from validator.demo.generate import generate_human
+
+    human = read_dataset(demo_paths["human"], SPEC)
+    ctx = CheckContext(seed=0, replicates=200)
+    runs = {"unfinetuned": read_dataset(demo_paths["unfinetuned"], SPEC), "fresh": read_dataset(generate_human(929, seed=4242), SPEC, label="fresh")}
+    return {name: compare_distributions(human, sim, SPEC.distributions, ctx) for name, sim in runs.items()}
+
+
+def test_the_unfinetuned_demo_run_fails_the_alignment_verdict_with_its_numbers(demo_verdicts):
+    verdict = demo_verdicts["unfinetuned"].default_verdict
+    assert verdict is not None and verdict.verdict == "fail"
+    assert "for a fresh human sample (joint 95% point over" in verdict.reason and "family-wise p = " in verdict.reason
+
+
+def test_a_fresh_sample_of_the_human_generator_passes_the_alignment_verdict(demo_verdicts):
+    verdict = demo_verdicts["fresh"].default_verdict
+    assert verdict is not None and verdict.verdict == "pass", verdict
+
+
+def test_deleting_every_asian_and_other_row_fails_the_worst_group_gate_and_the_verdict(demo_paths):
+    # Before: an absent group was left out of the max, so this simulation passed the worst-group JS gate.
+    from validator.gates.evaluate import evaluate_gate
+    from validator.gates.records import Gate
+
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim_frame = pd.read_csv(demo_paths["finetuned_random"], comment="#")
+    sim = read_dataset(sim_frame[~sim_frame.ethnicity.isin(["Asian", "Other"])], SPEC, label="sim")
+    result = compare_distributions(human, sim, SPEC.distributions, CheckContext(replicates=0))
+    assert result.mean_js is not None
+    by_ethnicity = result.mean_js.by[0]
+    assert by_ethnicity.missing_levels == ("Asian", "Other") and by_ethnicity.max == 1.0
+    gate = Gate("worst", "distribution.mean_js.by.ethnicity.max", "<=", 0.5)
+    assert not evaluate_gate(gate, {"distribution": result.to_dict()}).passed
+    assert result.default_verdict is not None and result.default_verdict.verdict == "fail"
+    assert result.default_verdict.reason.startswith("absent from the simulation: ethnicity=Asian (")
+
+
+def test_too_few_rows_make_the_verdict_inconclusive():
+    result = compare_distributions(dataset(frame(20, 30)), dataset(frame(20, 31)), TINY.distributions, CheckContext(replicates=50))
+    assert result.default_verdict is not None and result.default_verdict.verdict == "inconclusive"
+    assert result.default_verdict.reason == "too few rows to compare distributions (20 < min_group_size 30)"
+
+
+def test_floors_are_random_relabellings_that_keep_each_group_s_sizes():
+    human, sim = frame(300, 40, groups=("a", "b", "c")), frame(200, 41, groups=("a", "b", "c"))
+    result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(replicates=200))
+    overall = result.variable("score").overall
+    assert overall.js.floor is not None and overall.js.floor.draws == 200
+    assert overall.js.within_floor == (overall.js.plug_in <= overall.js.floor.p95)  # type: ignore[operator]
