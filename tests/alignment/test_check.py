@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from scipy.spatial.distance import jensenshannon
 
+from validator.alignment.check import compare_distributions
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.alignment.check import compare_distributions
+from validator.checks.record import prefixed
 from validator.spec.load import load_spec, parse_spec_text
 
 SPEC = load_spec("hunt2025")
@@ -240,7 +241,11 @@ def test_deleting_every_asian_and_other_row_fails_the_worst_group_gate_and_the_v
     by_ethnicity = result.mean_js.by[0]
     assert by_ethnicity.missing_levels == ("Asian", "Other") and by_ethnicity.max == 1.0
     gate = Gate("worst", "distribution.mean_js.by.ethnicity.max", "<=", 0.5)
-    assert not evaluate_gate(gate, {"distribution": result.to_dict()}).passed
+    values = {value.path: value for value in prefixed(result.metrics(), "distribution")}
+    outcome = evaluate_gate(gate, values)
+    assert not outcome.passed and outcome.observed == 1.0
+    plug_in = Gate("worst raw", "distribution.mean_js.by.ethnicity.max_plug_in", "<=", 0.5)
+    assert evaluate_gate(plug_in, values).observed == 1.0
     assert result.default_verdict is not None and result.default_verdict.verdict == "fail"
     assert result.default_verdict.reason.startswith("absent from the simulation: ethnicity=Asian (")
 

@@ -62,3 +62,15 @@ def test_intervals_bracket_plausible_values_and_equal_n_appears_only_for_larger_
     assert interval.low <= mean <= interval.high
     # Doubling every row makes more coefficients significant; at the human n that inflation is gone.
     assert big_point.summary.n_sim_significant >= point.summary.n_sim_significant
+
+
+def test_picking_no_columns_or_from_no_columns_gives_boolean_draws() -> None:
+    """A simulation whose every participant made the same decision has no coefficient to compare."""
+    from validator.recovery.uncertainty import CoefficientDraws
+
+    draws = CoefficientDraws((("m1", "x"),), np.ones((3, 1), dtype=bool), np.ones((3, 1), dtype=bool), np.ones((3, 1)))
+    empty = draws.columns(())
+    assert empty.valid.shape == (3, 0) and empty.valid.dtype == bool
+    nothing = CoefficientDraws((), np.zeros((3, 0), dtype=bool), np.zeros((3, 0), dtype=bool), np.zeros((3, 0)))
+    picked = nothing.columns((("m1", "x"),))
+    assert picked.valid.shape == (3, 1) and not picked.valid.any()

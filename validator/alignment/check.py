@@ -28,6 +28,7 @@ Wasserstein and KS statistics (computed on the values) do.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,7 @@ from validator.checks.joint_floor import (
     verdict_from_joint,
 )
 from validator.checks.metric import Metric, make_metric
+from validator.checks.record import MetricValue, prefixed
 from validator.io.ingest import Dataset
 from validator.spec.model import DistributionsSpec, DistributionVariable
 from validator.verdict.records import ConstructVerdict
@@ -112,6 +114,20 @@ class VariableComparison:
         block["sim_counts"] = list(self.sim_counts)
         return block
 
+    def metrics(self) -> Iterator[MetricValue]:
+        """The distances of this comparison (paths ``js``, ``tvd``, and for numeric variables the rest).
+
+        ``js.plug_in`` is the raw sample JS distance: the statistic the noise floor
+        and suggested gates describe (``js`` itself is bias-corrected).
+        """
+        yield MetricValue.from_metric("js", self.js)
+        yield MetricValue.of("js.plug_in", self.js.plug_in)
+        yield MetricValue.from_metric("tvd", self.tvd)
+        if self.wasserstein is not None:
+            yield MetricValue.from_metric("wasserstein", self.wasserstein)
+            yield MetricValue.from_metric("ks_statistic", self.ks_statistic)
+            yield MetricValue.from_metric("dispersion_ratio", self.dispersion_ratio)
+
 
 @dataclass(frozen=True)
 class MeanComparison:
@@ -124,6 +140,10 @@ class MeanComparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"n_human": self.n_human, "n_sim": self.n_sim, "low_n": self.low_n, **self.js.to_dict()}
+
+    def metrics(self) -> Iterator[MetricValue]:
+        yield MetricValue.from_metric("", self.js)
+        yield MetricValue.of("plug_in", self.js.plug_in)
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,14 @@ class Breakdown:
             "levels": {level: item.to_dict() for level, item in self.levels},
         }
 
+    def metrics(self) -> Iterator[MetricValue]:
+        """``max``, ``mean`` and ``max_plug_in`` over the levels with enough rows (an absent level counts as 1), and each level's own metrics."""
+        yield MetricValue.of("max", self.max)
+        yield MetricValue.of("mean", self.mean)
+        yield MetricValue.of("max_plug_in", self.max_plug_in)
+        for level, item in self.levels:
+            yield from prefixed(item.metrics(), f"levels.{level}")
+
 
 @dataclass(frozen=True)
 class VariableResult:
@@ -165,6 +193,11 @@ class VariableResult:
             "by": {b.by: b.to_dict() for b in self.by},
         }
 
+    def metrics(self) -> Iterator[MetricValue]:
+        yield from prefixed(self.overall.metrics(), "overall")
+        for breakdown in self.by:
+            yield from prefixed(breakdown.metrics(), f"by.{breakdown.by}")
+
 
 @dataclass(frozen=True)
 class MeanResult:
@@ -174,6 +207,11 @@ class MeanResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"variables": list(self.variables), "overall": self.overall.to_dict(), "by": {b.by: b.to_dict() for b in self.by}}
+
+    def metrics(self) -> Iterator[MetricValue]:
+        yield from prefixed(self.overall.metrics(), "overall")
+        for breakdown in self.by:
+            yield from prefixed(breakdown.metrics(), f"by.{breakdown.by}")
 
 
 @dataclass(frozen=True)
@@ -201,6 +239,13 @@ class DistributionResult:
         block["default_verdict"] = self.default_verdict.to_dict() if self.default_verdict else None
         block["joint_floor"] = self.joint_floor.to_dict() if self.joint_floor else None
         return block
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """Every distance, per variable (``<variable>.overall.js``, ...) and for ``mean_js``."""
+        for result in self.variables:
+            yield from prefixed(result.metrics(), result.variable)
+        if self.mean_js is not None:
+            yield from prefixed(self.mean_js.metrics(), "mean_js")
 
 
 @dataclass(frozen=True)

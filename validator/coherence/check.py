@@ -15,6 +15,7 @@ datasets' sizes (a permutation test; reported as ``difference_floor``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,6 +31,7 @@ from validator.checks.joint_floor import (
     verdict_from_joint,
 )
 from validator.checks.metric import Metric, make_metric
+from validator.checks.record import MetricValue
 from validator.coherence.gap import (
     GapResult,
     gap_batched,
@@ -87,6 +89,12 @@ class CoherenceResult:
             "difference_floor": self.difference_floor.to_dict() if self.difference_floor else None,
             "default_verdict": self.default_verdict.to_dict() if self.default_verdict else None,
         }
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """The gap on each side and the difference simulation - human, with intervals."""
+        yield MetricValue.from_metric("difference", self.difference)
+        yield MetricValue.from_metric("sim.gap", self.sim.gap)
+        yield MetricValue.from_metric("human.gap", self.human.gap)
 
 
 def _summarize(dataset: Dataset, spec: CoherenceSpec, ctx: CheckContext, side: str) -> tuple[GapSummary, np.ndarray | None]:

@@ -35,18 +35,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
 from validator.checks.context import CheckContext
-from validator.checks.registry import planned_checks
-from validator.gates.evaluate import resolve
+from validator.checks.record import MetricValue
 from validator.gates.records import Gate
 from validator.io.ingest import Dataset
-from validator.models.fit import fit_models
-from validator.recovery.compare import compare_fits
-from validator.results import SimulationResult
 from validator.spec.model import StudySpec
 
 #: "upper" gates are <= a high quantile, "lower" >= a low one, "both" between two.
@@ -106,22 +101,23 @@ def candidates(spec: StudySpec) -> list[Candidate]:
     return out
 
 
-def _results(spec: StudySpec, a: Dataset, b: Dataset, ctx: CheckContext, *, models: bool, checks: set[str]) -> dict[str, Any]:
-    found: dict[str, list[Any]] = {}
-    for info, section in planned_checks(spec):
-        if info.name in checks:
-            found.setdefault(info.name, []).append(info.function(a, b, section, ctx))
-    fits_a = fit_models(spec.models, a.frame, alpha=spec.alpha, correction=spec.correction) if models else ()
-    fits_b = fit_models(spec.models, b.frame, alpha=spec.alpha, correction=spec.correction) if models else ()
-    result = SimulationResult(
-        dataset=b,
-        fits=tuple(fits_b),
-        recovery=compare_fits(fits_a, fits_b, alpha=spec.alpha),
-        distribution=found.get("distribution", [None])[0],
-        heterogeneity=tuple(found.get("heterogeneity", [])),
-        coherence=tuple(found.get("coherence", [])),
+def _values(spec: StudySpec, a: Dataset, b: Dataset, ctx: CheckContext) -> dict[str, MetricValue]:
+    """The metric values of one pair, checked exactly as ``simval check`` would check it."""
+    from validator.run.assemble import compare_datasets
+
+    return compare_datasets(spec, a, b, ctx, spec.alpha, label=b.label).metric_values()
+
+
+def _only(spec: StudySpec, *, models: bool, distributions: bool, heterogeneity: bool, coherence: bool) -> StudySpec:
+    """The spec with only the sections one kind of draw needs (the others would be computed and thrown away)."""
+    return replace(
+        spec,
+        models=spec.models if models else (),
+        distributions=spec.distributions if distributions else None,
+        heterogeneity=spec.heterogeneity if heterogeneity else (),
+        coherence=spec.coherence if coherence else (),
+        inference=None,
     )
-    return result.to_dict()
 
 
 def _halved(spec: StudySpec) -> StudySpec:
@@ -140,20 +136,21 @@ def _draw(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int,
         order = rng.permutation(n)
         half_a = replace(human, frame=human.frame.iloc[np.sort(order[: n // 2])].reset_index(drop=True))
         half_b = replace(human, frame=human.frame.iloc[np.sort(order[n // 2 :])].reset_index(drop=True), label="split half")
-        block = _results(_halved(spec), half_a, half_b, ctx, models=False, checks={"distribution", "coherence"})
+        split = _only(_halved(spec), models=False, distributions=True, heterogeneity=False, coherence=True)
+        found = _values(split, half_a, half_b, ctx)
         for c in chosen:
             if c.source == "split":
-                value = resolve(block, c.path)[0]
+                value = _estimate(found.get(c.path))
                 # A missing group (value 1) stays 1: it is not noise to be rescaled.
-                values[c.path] = math.nan if value is None else (value if value >= 1.0 else value * scale)
+                values[c.path] = value if not math.isfinite(value) or value >= 1.0 else value * scale
     if any(c.source == "bootstrap" for c in chosen):
         a = replace(human, frame=human.frame.iloc[rng.integers(0, n, n)].reset_index(drop=True))
         b = replace(human, frame=human.frame.iloc[rng.integers(0, n, n_sim)].reset_index(drop=True), label="resample")
-        block = _results(spec, a, b, ctx, models=bool(spec.models), checks={"heterogeneity"})
+        paired = _only(spec, models=True, distributions=False, heterogeneity=True, coherence=False)
+        found = _values(paired, a, b, ctx)
         for c in chosen:
             if c.source == "bootstrap":
-                value = resolve(block, c.path)[0]
-                values[c.path] = math.nan if value is None else value
+                values[c.path] = _estimate(found.get(c.path))
     return values
 
 
@@ -280,6 +277,10 @@ def suggest_gates(
         gates.append(gate)
     spread = {c.path: _spread(samples[c.path], c.direction, tail) for c in chosen}
     return Suggestion(tuple(gates), draws, float(joint(tail).mean()), tail, n, n_sim, samples, spread, skipped, scale)
+
+
+def _estimate(value: MetricValue | None) -> float:
+    return np.nan if value is None or value.estimate is None else value.estimate
 
 
 def _round(value: float, *, up: bool) -> float:

@@ -21,6 +21,7 @@ range of the ratios of random splits of the pooled rows
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +35,7 @@ from validator.checks.joint_floor import (
     verdict_from_joint,
 )
 from validator.checks.metric import Metric, make_metric
+from validator.checks.record import MetricValue
 from validator.heterogeneity.floor import permutation_ratios
 from validator.heterogeneity.structures import (
     EqualNComparison,
@@ -105,6 +107,16 @@ class HeterogeneityResult:
             "ratio_floor": self.ratio_floor.to_dict() if self.ratio_floor else None,
             "default_verdict": self.default_verdict.to_dict() if self.default_verdict else None,
         }
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """Unique structures on each side, the simulated count at the human n, and their ratio."""
+        yield MetricValue.of("ratio_at_equal_n", self.ratio_at_equal_n)
+        yield MetricValue.of("sim.unique", self.sim.unique)
+        yield MetricValue.of("human.unique", self.human.unique)
+        yield MetricValue.from_metric("sim.entropy", self.sim.entropy)
+        for name, comparison in (("sim_at_human_n", self.sim_at_human_n), ("human_at_sim_n", self.human_at_sim_n)):
+            # An absent comparison (the other side is the smaller) is a metric without a value.
+            yield MetricValue.of(name, comparison.mean, comparison.low, comparison.high) if comparison else MetricValue(name, None)
 
 
 def _summary(dataset: Dataset, columns: tuple[str, ...], ctx: CheckContext) -> tuple[StructureSummary, np.ndarray]:

@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from validator.bootstrap.batched import fit_batched
 from validator.bootstrap.weights import Interval, bootstrap_weights, percentile_interval, subsample_weights
 from validator.checks.context import CheckContext
 from validator.io.ingest import Dataset
 from validator.models.design import Design, build_design
-from validator.models.fit import fit_model
+from validator.models.rules import adjust_p_values
 from validator.models.types import ModelFit
 from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
 from validator.spec.model import CorrectionSpec, ModelSpec
@@ -49,8 +48,14 @@ class CoefficientDraws:
     def columns(self, keys: Sequence[tuple[str, str]]) -> CoefficientDraws:
         index = {key: i for i, key in enumerate(self.keys)}
         picks = [index.get(key, -1) for key in keys]
+        # dtype=bool even when ``keys`` is empty (no coefficient compared, e.g. a
+        # simulation whose every participant made the same decision): an empty
+        # np.array is float64, and '&' with a float array is a TypeError.
+        present = np.array([p >= 0 for p in picks], dtype=bool)
+        if not self.keys:  # nothing estimable in any replicate: every key is absent
+            shape = (self.valid.shape[0], len(keys))
+            return CoefficientDraws(tuple(keys), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(shape))
         take = np.array([p if p >= 0 else 0 for p in picks], dtype=int)
-        present = np.array([p >= 0 for p in picks])
         return CoefficientDraws(
             tuple(keys),
             self.valid[:, take] & present,
@@ -59,39 +64,10 @@ class CoefficientDraws:
         )
 
 
-def _expanded_fits(model: ModelSpec, frame: pd.DataFrame, weights: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
-    """The slow path for covariance types the batched engine lacks: one statsmodels fit per replicate."""
-    fits: list[ModelFit] = []
-    for row in weights:
-        positions = np.repeat(np.arange(len(frame)), row.astype(int))
-        fits.append(fit_model(model, frame.iloc[positions], alpha=alpha))
-    terms = next((tuple(c.term for c in f.coefficients) for f in fits if f.estimable), ())
-    estimates = np.full((len(fits), len(terms)), np.nan)
-    p_values = np.full((len(fits), len(terms)), np.nan)
-    for i, f in enumerate(fits):
-        if f.estimable and tuple(c.term for c in f.coefficients) == terms:
-            estimates[i] = [c.estimate for c in f.coefficients]
-            p_values[i] = [c.p_value for c in f.coefficients]
-    return estimates, p_values, np.isfinite(p_values).all(axis=1) if terms else np.zeros(len(fits), bool), terms
-
-
 def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec, groups: Sequence[slice]) -> np.ndarray:
-    """Apply the spec's multiple-comparison correction to each replicate's p-values."""
-    if correction.method == "none":
-        return p_values
-    from statsmodels.stats.multitest import multipletests
-
-    adjusted = p_values.copy()
-    spans = groups if correction.scope == "model" else [slice(0, p_values.shape[1])]
-    for r in range(p_values.shape[0]):
-        for span in spans:
-            row = p_values[r, span]
-            ok = valid[r, span] & np.isfinite(row)
-            if ok.any():
-                values = adjusted[r, span]
-                values[ok] = multipletests(row[ok], method=correction.method)[1]
-                adjusted[r, span] = values
-    return adjusted
+    """Apply the spec's multiple-comparison correction to each replicate's p-values (all replicates at once)."""
+    spans: Sequence[slice] = groups if correction.scope == "model" else [slice(0, p_values.shape[1])]
+    return adjust_p_values(np.where(valid, p_values, np.nan), spans, correction.method)
 
 
 def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
@@ -156,16 +132,13 @@ def coefficient_draws(
         for model, design, position in designs:
             if design is None:
                 continue
-            try:
-                used_design, used_weights = _used_rows(design, position, weights, sparse_chunk)
-                batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type, start=starts.get(model.id))
-                if model.id not in starts and batched.estimable.any():
-                    # Later chunks start Newton from the typical estimate of this one instead of
-                    # refitting the full data first: the same optimum, fewer fits.
-                    starts[model.id] = np.median(batched.params[batched.estimable], axis=0)
-                est, p, ok, terms = batched.params, batched.p_values, batched.estimable, batched.terms
-            except NotImplementedError:
-                est, p, ok, terms = _expanded_fits(model, frame, weights, alpha)
+            used_design, used_weights = _used_rows(design, position, weights, sparse_chunk)
+            batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type, start=starts.get(model.id))
+            if model.id not in starts and batched.estimable.any():
+                # Later chunks start Newton from the typical estimate of this one instead of
+                # refitting the full data first: the same optimum, fewer fits.
+                starts[model.id] = np.median(batched.params[batched.estimable], axis=0)
+            est, p, ok, terms = batched.params, batched.p_values, batched.estimable, batched.terms
             if not terms:
                 continue
             estimates.append(est)
