@@ -190,20 +190,34 @@ def main() -> int:
                 (f"{args.files} files, default B", [*simval, "check", human, *many, "--quiet"], 1),
             ]
         print(f"measuring ({repeat} run(s) each) ...", file=sys.stderr)
+        failed: dict[str, str] = {}
         for name, command, times in jobs:
-            timings[name] = measure(name, command, times)
+            try:
+                timings[name] = measure(name, command, times)
+            except RuntimeError as exc:  # a failing command is a finding, not the end of the run
+                failed[name] = str(exc)
+                print(f"  {name:34s} FAILED: {exc}", file=sys.stderr, flush=True)
 
     targets = _targets(timings, args.files)
     floor = timings["floor"]
     print(f"\n{'command':34s} {'wall s':>8s} {'cpu s':>8s} {'peak MB':>8s} {'wall/floor':>10s} {'cpu/floor':>10s}")
     for t in timings.values():
         print(f"{t.name:34s} {t.wall:8.2f} {t.cpu:8.2f} {t.peak_mb:8.0f} {t.wall / floor.wall:10.2f} {t.cpu / floor.cpu:10.2f}")
+    for name, error in failed.items():
+        print(f"{name:34s} FAILED: {error.splitlines()[-1][:200]}")
     print(f"\n{'target':58s} {'value':>9s} {'limit':>7s}")
     for target in targets:
         print(f"{target.name:58s} {target.value:9.2f} {target.limit:7.2f} {target.unit:8s} {'met' if target.met else 'MISSED'}")
     if args.json:
         args.json.write_text(
-            json.dumps({"timings": [asdict(t) for t in timings.values()], "targets": [{**asdict(t), "met": t.met} for t in targets]}, indent=2)
+            json.dumps(
+                {
+                    "timings": [asdict(t) for t in timings.values()],
+                    "failed": failed,
+                    "targets": [{**asdict(t), "met": t.met} for t in targets],
+                },
+                indent=2,
+            )
         )
     return 0
 

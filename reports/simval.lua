@@ -61,7 +61,7 @@ local function callout(el)
   return el.content
 end
 
--- Block quotes (the metric definitions quoted from STUDY.md) as a #simval-quote block in Typst.
+-- Block quotes (the metric definitions quoted from docs/metrics.md) as a #simval-quote block in Typst.
 function BlockQuote(el)
   if FORMAT ~= "typst" then return nil end
   local blocks = { pandoc.RawBlock("typst", "#simval-quote[") }

@@ -58,7 +58,7 @@ def test_guard_refuses_a_folder_that_holds_an_input(inputs: Path) -> None:
 def test_atomic_write_honours_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        import validator.outputs as outputs
+        from validator import outputs
 
         outputs._umask = None  # read the umask afresh
         write_atomic(tmp_path / "out.json", "{}\n")
@@ -133,10 +133,9 @@ def test_an_interrupted_staged_folder_leaves_the_previous_run(tmp_path: Path) ->
     final = tmp_path / "run"
     final.mkdir()
     (final / "results.json").write_text("old", encoding="utf-8")
-    with pytest.raises(KeyboardInterrupt):
-        with StagedFolder(final, ["results.json"]) as stage:
-            (stage.path / "results.json").write_text("half", encoding="utf-8")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), StagedFolder(final, ["results.json"]) as stage:
+        (stage.path / "results.json").write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
     assert (final / "results.json").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 

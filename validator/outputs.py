@@ -209,7 +209,7 @@ class StagedFolder:
         except OSError as exc:
             raise UsageError(f"cannot write the report folder '{self.final}': {os_error_sentence(exc)}") from None
 
-    def __enter__(self) -> StagedFolder:
+    def __enter__(self) -> StagedFolder:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:

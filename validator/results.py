@@ -260,17 +260,19 @@ class CheckResult:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def leaderboard(self) -> pd.DataFrame:
-        """One row per simulated dataset, ranked best first, with the CLI leaderboard's columns
-        (verdict, F1(Sign), FPR, FNR, sign flips, mean JS, unique structures, gap) and the Table 2 totals."""
+        """One row per simulated dataset, in input order, with the CLI leaderboard's columns (``rank``
+        best first, verdict, F1(Sign), FPR, FNR, sign flips, mean JS, unique structures, gap) and the
+        Table 2 totals."""
         import pandas as pd
 
         from validator.present.leaderboard import leaderboard_rows
 
-        by_label = {sim.label: sim for sim in self.simulations}
+        ranked = {row["simulation"]: (rank, row) for rank, row in enumerate(leaderboard_rows(self), start=1)}
         rows = []
-        for row in leaderboard_rows(self):
-            totals = by_label[row["simulation"]].recovery.summary.to_dict()
-            rows.append({**row, **{k: v for k, v in totals.items() if k not in row}})
+        for sim in self.simulations:
+            rank, row = ranked[sim.label]
+            totals = sim.recovery.summary.to_dict()
+            rows.append({"simulation": sim.label, "rank": rank, **{k: v for k, v in row.items() if k != "simulation"}, **{k: v for k, v in totals.items() if k not in row}})
         frame: pd.DataFrame = pd.DataFrame(rows)
         return frame
 

@@ -55,7 +55,8 @@ def _frame(n: int = 240, seed: int = 5, copies: int = 1) -> pd.DataFrame:
         {"y": y, "z": z, "zi": rng.integers(0, 4, size=n), "choice": choice, "x1": x1, "x2": x2, "g": g, "flag": flag}
     )
     frame["cl"] = rng.integers(0, CLUSTERS, size=n)
-    return pd.concat([frame] * copies, ignore_index=True)
+    repeated: pd.DataFrame = pd.concat([frame] * copies, ignore_index=True)
+    return repeated
 
 
 def _spec(family: str, cov_type: str = "nonrobust", formula: str | None = None) -> ModelSpec:
@@ -148,7 +149,7 @@ def test_ols_p_values_use_t_with_expanded_degrees_of_freedom() -> None:
     assert (fit.p_values[0] < unit.p_values[0]).all()
 
 
-def _keep(mask: Callable[[pd.DataFrame], np.ndarray]) -> Callable[[pd.DataFrame], np.ndarray]:
+def _keep(mask: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame], np.ndarray]:
     """Weights 1 on the rows where ``mask`` holds and 0 elsewhere."""
     return lambda frame: np.asarray(mask(frame), dtype=float)
 
@@ -356,3 +357,35 @@ def test_fits_in_parallel_threads_agree_and_leave_blas_threads_as_they_were() ->
         serial = fit_batched(design, "probit", weights, cov_type="HC0")
         np.testing.assert_array_equal(fit.params, serial.params)
         np.testing.assert_array_equal(fit.std_errors, serial.std_errors)
+
+
+@pytest.fixture(scope="module")
+def realshaped() -> tuple[Any, pd.DataFrame]:
+    """The benchmark study of bench/realshaped.py (50 states, seven models), at 600 rows."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "realshaped.py"
+    loaded = importlib.util.spec_from_file_location("realshaped", path)
+    assert loaded is not None and loaded.loader is not None
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    spec = load_spec(str(module.SPEC))
+    return spec, read_dataset(module.generate(600, seed=3), spec).frame
+
+
+@pytest.mark.parametrize("model_id", ["r1", "r2", "r3", "r4", "r5", "r6", "r7"])
+def test_realshaped_models_match_statsmodels(realshaped: tuple[Any, pd.DataFrame], model_id: str) -> None:
+    spec, frame = realshaped
+    model = next(m for m in spec.models if m.id == model_id)
+    design = build_design(model, frame)
+    assert isinstance(design, Design)
+    n = design.n_obs
+    weights = np.vstack([np.ones(n), np.random.default_rng(9).multinomial(n, np.full(n, 1 / n), size=4)])
+    fit = _no_warnings(lambda: fit_batched(design, model.family, weights, cov_type=model.cov_type))
+    reference = fit_model(model, frame)
+    assert fit.terms == tuple(c.term for c in reference.coefficients)
+    np.testing.assert_allclose(fit.std_errors[0], [c.std_error for c in reference.coefficients], rtol=RTOL)
+    np.testing.assert_allclose(fit.p_values[0], [c.p_value for c in reference.coefficients], rtol=RTOL)
+    for b in range(len(weights)):
+        _assert_matches(fit, b, _statsmodels(design, model.family, model.cov_type, weights[b]))

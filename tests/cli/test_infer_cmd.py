@@ -43,3 +43,14 @@ def test_plan_prints_both_designs() -> None:
 def test_plan_power_needs_an_effect() -> None:
     result = simval("plan", "--rho", "0.5", "--cost-human", "4", "--cost-sim", "0.02", "--power", "0.8")
     assert result.returncode == 2 and "--power needs --effect" in result.stderr
+
+
+def test_unlabeled_files_join_the_unlabeled_set(demo_paths: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "infer.json"
+    result = simval(
+        "infer", str(demo_paths["human"]), str(demo_paths["finetuned_random"]), "--key", "participant_id",
+        "--unlabeled", str(demo_paths["finetuned_balanced"]), "--bootstrap", "0", "--json", str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    pairing = json.loads(out.read_text())["inference"]["pairing"]
+    assert (pairing["pairs"], pairing["unlabeled_units"]) == (929, 929)

@@ -1,4 +1,4 @@
-"""The value-action gap (STUDY.md, "Belief-action coherence (value-action gap)").
+"""The value-action gap (docs/metrics.md, "Belief-action coherence (value-action gap)").
 
 Expected shares are hand-worked from the table below, written as fractions;
 the batched version is checked against the unbatched one on data expanded

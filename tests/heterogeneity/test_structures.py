@@ -1,4 +1,4 @@
-"""Unique response structures (STUDY.md, "Heterogeneity").
+"""Unique response structures (docs/metrics.md, "Heterogeneity").
 
 Expected values come from independent computations: Python sets and Counters
 over row tuples, the exact hypergeometric expectation of the number of distinct

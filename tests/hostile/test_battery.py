@@ -102,8 +102,7 @@ def gzip_bomb(folder: Path) -> list[str]:
     chunk = gzip.compress(b"1,2,3,4,left\n" * (1 << 16), 9)  # 832 KiB each
     with open(folder / "bomb.csv", "wb") as handle:
         handle.write(gzip.compress(b"g,x,w,y,decision\n"))
-        for _ in range(1400):
-            handle.write(chunk)
+        handle.writelines(chunk for _ in range(1400))
     return ["check", "bomb.csv", "sim.csv", "--spec", "spec.yaml"]
 
 
@@ -216,6 +215,29 @@ def constant_decision(folder: Path) -> list[str]:
     return ["check", "human.csv", "constant.csv", "--spec", "logit.yaml"]
 
 
+ESC = "\x1b]0;pwned\x07\x1b[31m"
+
+
+def escapes_in_file_name_and_values(folder: Path) -> list[str]:
+    frame = harness.small_frame(seed=2)
+    frame.loc[0, "g"] = f"{ESC}bad"  # not a declared category: the set-aside table shows it
+    frame.loc[1, "g"] = "v" * 1_000_000  # a 1 MB value
+    name = f"sim{ESC}.csv"
+    frame.to_csv(folder / name, index=False)
+    return ["check", "human.csv", name, "--spec", "spec.yaml"]
+
+
+def escapes_in_missing_column_error(folder: Path) -> list[str]:
+    frame = harness.small_frame(seed=2).rename(columns={"x": f"{ESC}x"})
+    frame.to_csv(folder / "renamed.csv", index=False)
+    return ["check", "human.csv", "renamed.csv", "--spec", "spec.yaml"]
+
+
+def long_gate_path(folder: Path) -> list[str]:
+    _write(folder, "gates.yaml", "gates:\n  - {name: g, path: recovery." + "p" * 100_000 + ", comparison: '>=', threshold: 1}\n")
+    return ["check", "human.csv", "sim.csv", "--spec", "spec.yaml", "--gates", "gates.yaml"]
+
+
 CASES: list[tuple[str, Builder, int, str]] = [
     ("gates file alias bomb", gates_alias_bomb, 2, r"gates\.yaml.*expands to more than 200,000 values"),
     ("spec alias bomb in gates[0].path", spec_alias_bomb_in_gate_path, 2, r"bomb\.yaml.*expands to more than"),
@@ -244,6 +266,9 @@ CASES: list[tuple[str, Builder, int, str]] = [
     ("journal over a user's file", journal_over_a_users_file, 2, r"'notes\.txt' exists and is not a simval journal; simval leaves it untouched"),
     ("--json on a full disk", json_to_full_disk, 2, r"cannot write the --json output '/dev/full': the disk is full"),
     ("every participant makes the same decision", constant_decision, 0, r"DONE constant\.csv: .* 0 coefficients compared"),
+    ("escapes in a file name and in values", escapes_in_file_name_and_values, 0, r"DONE sim\\x1b\]0;pwned\\x07"),
+    ("escapes in the missing-column error", escapes_in_missing_column_error, 2, r"the file has .*\\x1b\]0;pwned\\x07\\x1b\[31mx"),
+    ("a 100 KB gate path", long_gate_path, 2, r"gates\.yaml.*\(\d[\d,]* more characters\)"),
     ("25,000 columns", too_many_columns, 2, r"wide\.csv: has 25,000 columns, more than the limit of 20,000"),
 ]
 
@@ -257,6 +282,8 @@ def test_hostile_input_is_refused_plainly_and_quickly(study: Path, builder: Buil
     assert outcome.returncode == code, outcome.stderr
     assert re.search(pattern, outcome.stderr + outcome.stdout), outcome.stderr
     assert "Traceback" not in outcome.stderr and "internal error" not in outcome.stderr
+    assert "\x1b" not in outcome.stdout + outcome.stderr  # no escape sequence reaches the terminal
+    assert len(outcome.stdout) + len(outcome.stderr) < 200_000  # no value is printed whole
     assert outcome.seconds < TIME_LIMIT
     assert outcome.max_rss_mb < MEMORY_LIMIT_MB, f"{outcome.max_rss_mb:.0f} MB"
     for name, content in snapshot.items():  # an input is never changed by a refused output

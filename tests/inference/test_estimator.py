@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -13,7 +15,7 @@ from validator.inference.families import FamilyLoss
 from .conftest import shared_covariate_data
 
 
-def _oracle() -> object:
+def _oracle() -> Any:
     # ppi-python imports numba and JIT-compiles its logistic kernel: half a minute, so the
     # tests that use it as the oracle are marked slow (run them with -m slow).
     return pytest.importorskip("ppi_py")

@@ -52,4 +52,4 @@ def test_power_target_reaches_the_power() -> None:
 def test_bad_arguments(kwargs: dict[str, float], message: str) -> None:
     arguments = {"rho": 0.5, "cost_human": 1.0, "cost_sim": 0.1, "target_se": 0.1, **kwargs}
     with pytest.raises(UsageError, match=message):
-        plan(**arguments)
+        plan(**arguments)  # type: ignore[arg-type]

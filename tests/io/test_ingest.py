@@ -150,3 +150,23 @@ def test_reference_spec_sets_aside_beliefs_that_do_not_sum_to_100(tmp_path):
     assert bool(row["abort"]) is True and row["ev_diff"] == pytest.approx(0.05 + 0.40 * (0.5 - 0.7))
     with pytest.raises(InputError, match=r"beliefs\.csv, row 2: the three beliefs must sum to 100"):
         ingest(read_table(path), spec, strict=True)
+
+
+def test_five_thousand_extra_columns_ingest_in_one_step(tmp_path, monkeypatch):
+    """Extra columns join the frame in one concatenation: no per-column insertion (which was quadratic)."""
+    header = ",".join(["score", "group", *(f"extra{i}" for i in range(5000))])
+    row = ",".join(["70", "a", *("1" for _ in range(5000))])
+    path = write(tmp_path, f"{header}\n{row}\n{row}\n")
+    inserts = []
+    original = pd.DataFrame.__setitem__
+
+    def counting(self, key, value):
+        inserts.append(key)
+        return original(self, key, value)
+
+    table = read_table(path)
+    monkeypatch.setattr(pd.DataFrame, "__setitem__", counting)
+    data = ingest(table, SPEC)
+    assert data.frame.shape[1] >= 5002
+    assert list(data.frame.columns[-2:]) == ["extra4998", "extra4999"] or "extra4999" in data.frame.columns
+    assert len([k for k in inserts if str(k).startswith("extra")]) == 0

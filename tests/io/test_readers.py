@@ -509,3 +509,56 @@ def test_stdin_from_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr("sys.stdin", _FakeStdin(b"", tty=True))
     with pytest.raises(InputError, match=r"^<stdin>: standard input is a terminal"):
         read_table("-")
+
+
+# --- limits (validator.limits) -------------------------------------------------------
+
+
+def test_a_workbook_that_decompresses_past_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.io.readers as readers
+
+    path = _write("xlsx", tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        total = sum(part.file_size for part in archive.infolist())
+    monkeypatch.setattr(readers, "DECOMPRESSED_BYTES_MAX", total - 1)
+    with pytest.raises(InputError, match=r"decompresses to .*, more than the limit of"):
+        read_table(str(path))
+
+
+def test_gzip_past_the_limit_is_refused_while_counting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.io.readers as readers
+
+    path = tmp_path / "data.csv.gz"
+    path.write_bytes(gzip.compress(b"a,b\n" + b"1,2\n" * 10_000))
+    monkeypatch.setattr(readers, "DECOMPRESSED_BYTES_MAX", 1000)
+    with pytest.raises(InputError, match=r"data\.csv\.gz: decompresses to more than the limit of 1000 bytes"):
+        read_table(str(path))
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.io.readers as readers
+
+    path = tmp_path / "big.csv"
+    with path.open("wb") as handle:
+        handle.truncate(5000)  # sparse: reading it would find NUL bytes
+    monkeypatch.setattr(readers, "INPUT_BYTES_MAX", 4096)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read before the size check"))
+    with pytest.raises(InputError, match=r"big\.csv: is 4\.9 KiB, more than the limit of 4 KiB for one data file"):
+        read_table(str(path))
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+    with pytest.raises(InputError, match="pipe.csv: is a pipe, device or socket, not a regular file"):
+        read_table(str(path))
+
+
+def test_too_many_columns_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.io.readers as readers
+
+    monkeypatch.setattr(readers, "COLUMNS_MAX", 3)
+    path = tmp_path / "wide.csv"
+    path.write_text("a,b,c,d\n1,2,3,4\n", encoding="utf-8")
+    with pytest.raises(InputError, match="wide.csv: has 4 columns, more than the limit of 3"):
+        read_table(str(path))

@@ -1,4 +1,4 @@
-"""Per-coefficient outcomes and their totals (STUDY.md, coefficient recovery).
+"""Per-coefficient outcomes and their totals (docs/metrics.md, coefficient recovery).
 
 Expected ratios are hand-worked fractions, written as such.
 """

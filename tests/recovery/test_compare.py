@@ -18,7 +18,7 @@ from validator.recovery.records import CoefficientComparison
 
 Z95 = 1.959963984540054  # qnorm(0.975)
 
-# The STUDY.md worked example: 22 coefficients, 13 significant in the human data,
+# The docs/metrics.md worked example: 22 coefficients, 13 significant in the human data,
 # TP 10, FP 3, FN 3, TN 6, no flips.
 WORKED = {
     "m1": ["TP", "TP", "FN"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -120,3 +121,32 @@ def test_mpl(text, expected):
 )
 def test_safe_name(text, expected):
     assert safe_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["simval check {{< env HOME >}}.csv", "{{% include secrets.md %}}", "a {{ < env HOME > }} b", "{{<include /etc/passwd>}}"],
+)
+def test_code_from_data_never_holds_a_quarto_shortcode(text: str) -> None:
+    from validator.report.escape import md_code
+
+    out = md_code(text)
+    assert not re.search(r"\{\{\s*[<%]", out)
+    assert out.startswith("[") and out.endswith("]{.code}")
+
+
+def test_qmd_from_data_holds_no_shortcode_or_raw_block(tmp_path, demo_result) -> None:
+    """A file named like a shortcode, on the command line and as a run label, reaches report.qmd as text."""
+    from dataclasses import replace
+
+    from validator.report import build_reports
+
+    hostile = "{{< env HOME >}} ```{=html} <script>x</script>.csv"
+    first = demo_result.simulations[0]
+    sim = replace(first, dataset=replace(first.dataset, label=hostile))
+    result = replace(demo_result, simulations=(sim,))
+    reports = build_reports(result, tmp_path / "out", formats=("html",), command=["simval", "check", "h.csv", hostile], renderer="builtin")
+    qmd = reports.runs[0].qmd.read_text(encoding="utf-8")
+    assert not re.search(r"\{\{\s*[<%]", qmd)
+    assert "{=html}" not in qmd.replace("\\{=html\\}", "").replace("\\{\\=html\\}", "")
+    assert "<script>" not in qmd

@@ -96,8 +96,8 @@ def test_quarto_route_runs_quarto_render_per_format(monkeypatch, tmp_path, demo_
     # Quarto renders in the run's staging folder beside its place, which then replaces the run folder whole.
     assert all(Path(c["cwd"]).parent == run.directory.parent and Path(c["cwd"]).name.startswith(f".{run.directory.name}.") for c in renders)
     assert run.html == run.directory / "report.html" and run.pdf == run.directory / "report.pdf"
-    # Quarto gets both figure formats, whichever outputs were asked for.
-    assert list((run.directory / "figures").glob("*.png")) and list((run.directory / "figures").glob("*.svg"))
+    # Quarto gets the SVG figures, which serve the HTML and the Typst PDF alike.
+    assert list((run.directory / "figures").glob("*.svg")) and not list((run.directory / "figures").glob("*.png"))
 
 
 def test_failed_render_keeps_the_sources_and_says_why(monkeypatch, tmp_path, demo_result):

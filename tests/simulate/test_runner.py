@@ -147,6 +147,26 @@ def test_the_key_appears_in_no_file_written(fs, demo_paths, tmp_path):
     assert "Bearer ***" in (tmp_path / "sim.csv.journal.jsonl").read_text(encoding="utf-8")
 
 
+def test_a_key_repeated_in_free_text_answers_is_scrubbed_from_the_values(fs, demo_paths, tmp_path):
+    """An echoing server: the Authorization header comes back inside both free-text answers of every reply."""
+
+    def echo(request):
+        if request.turn <= 1:
+            return fs.good_reply(request)
+        key = request.headers["authorization"].removeprefix("Bearer ")
+        return fs.Scripted(content=f"[30, 20, 50], [my key is {key}], [1], [{key} {key}]")
+
+    with fs.FixtureServer(echo) as server:
+        report = run(server, demo_paths["human"], tmp_path / "sim.csv", n=5, concurrency=2)
+    assert report.ok == 5
+    for path in tmp_path.iterdir():
+        assert KEY not in path.read_text(encoding="utf-8"), path.name
+    records = journal(tmp_path / "sim.csv")
+    texts = [v for r in records for v in (r.get("values") or {}).values() if isinstance(v, str)]
+    assert "my key is ***" in texts and "*** ***" in texts
+    assert {row[column] for row in rows(tmp_path / "sim.csv") for column in row if "***" in row[column]}
+
+
 def test_newer_models_get_max_completion_tokens(fs, demo_paths, tmp_path):
     def responder(request):
         if "max_tokens" in request.body:

@@ -80,7 +80,7 @@ def test_the_spec_and_gates_loaders_do_not_import_each_other() -> None:
     import ast
 
     import validator.gates.load as gates_load
-    import validator.simulate.section as section
+    from validator.simulate import section
 
     for module in (gates_load, section):
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))

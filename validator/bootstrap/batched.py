@@ -33,7 +33,7 @@ their summed weight (:func:`_collapse`): every estimating equation above is a
 weighted sum over rows, so the fit is unchanged, and survey data with
 discrete answers often has a fraction as many distinct rows as rows.
 Replicates are fitted in blocks sized to stay in cache, with BLAS on one
-thread (:class:`_OneBlasThread`).
+thread (:mod:`validator.models.blas`).
 
 Covariances: ``nonrobust`` is the inverse information (``sigma^2 (X'WX)^-1``
 for OLS); ``HC0`` is the sandwich ``H^-1 (sum_i w_i s_i s_i') H^-1`` with the
@@ -566,7 +566,7 @@ def fit_batched(
     *,
     cov_type: str = "nonrobust",
     max_iter: int = BATCHED_MAX_ITER,
-    tol: float = 1e-10,
+    tol: float = 1e-8,
     start: np.ndarray | None = None,
     cluster_copies: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -576,7 +576,10 @@ def fit_batched(
     Each replicate's estimates, standard errors and p-values are those of
     statsmodels (Logit, Probit, MNLogit fitted by Newton; OLS) on the design's
     rows repeated by their weights; see the module docstring for the
-    estimating equations and when a replicate is not estimable. ``start``
+    estimating equations and when a replicate is not estimable. Newton stops
+    at the first step below ``tol`` in every parameter (statsmodels' own
+    default); convergence is quadratic, so the estimate is then exact to
+    about the square of that step. ``start``
     (length ``n_params``, level-major for ``mnlogit``) seeds Newton; by default
     it is the estimate on the unweighted design, fitted first.
 

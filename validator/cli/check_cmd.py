@@ -10,6 +10,7 @@ import sys
 from validator.api import check
 from validator.cli.output import check_inputs, guard_outputs, write_text
 from validator.errors import InputError, UsageError
+from validator.present.escape import terminal_block
 from validator.present.terminal import format_check, quiet_lines
 
 #: The spec ``simval check`` uses without ``--spec``.
@@ -86,10 +87,11 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY '{summary_path}': {exc.strerror}") from None
     if args.json != "-":
+        # terminal_block: whatever data-derived text the tables hold prints as text, never as escapes.
         if args.quiet:
-            print(quiet_lines(result))
+            print(terminal_block(quiet_lines(result)))
         else:
-            print(format_check(result, detail=min(2, args.verbose), coefficients=not args.no_coefficients))
+            print(terminal_block(format_check(result, detail=min(2, args.verbose), coefficients=not args.no_coefficients)))
     sys.stdout.flush()
     if report_formats:
         write_reports(args, result, report_formats, guard)

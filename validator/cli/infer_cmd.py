@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from validator.checks.context import CheckContext
 from validator.cli.output import write_text
 from validator.errors import UsageError
-from validator.io.ingest import Dataset
+
+if TYPE_CHECKING:
+    # Parsing the command line (simval --help) must not load pandas or numpy: they load in run().
+    from validator.io.ingest import Dataset
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,6 +52,8 @@ def _with_unlabeled(sim: Dataset, extras: list[Dataset], key: str) -> Dataset:
         keys = key_text(extra, key)
         frame[key] = [None if k is None else f"unlabeled-file-{i + 1}:{k}" for k in keys]
         frames.append(frame)
+    import pandas as pd
+
     combined = pd.concat(frames, ignore_index=True)
     combined.index = pd.RangeIndex(1, len(combined) + 1)
     return replace(sim, frame=combined)
@@ -77,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     replicates = spec.uncertainty.bootstrap if args.bootstrap is None else args.bootstrap
     if replicates < 0:
         raise UsageError(f"--bootstrap must be 0 or more, got {replicates}")
+    from validator.checks.context import CheckContext
+
     context = CheckContext(seed=args.seed, replicates=replicates, level=spec.uncertainty.level)
     human = read_dataset(args.human, spec, strict=args.strict)
     sim = read_dataset(args.sim, spec, strict=args.strict)

@@ -332,7 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_handler(args.handler)(args) or 0)
     except SimvalError as exc:
-        sys.stderr.write(f"simval: error: {exc}\n")
+        from validator.present.escape import terminal_block
+
+        # A message quotes file names and values from the data: escape and shorten them.
+        sys.stderr.write(f"simval: error: {terminal_block(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("simval: interrupted\n")
@@ -342,15 +345,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3, not a traceback
         if os.environ.get("SIMVAL_DEBUG"):
             raise
+        from validator.present.escape import terminal_block
+
         sys.stderr.write(
-            f"simval: internal error: {type(exc).__name__}: {exc}\n"
+            f"simval: internal error: {type(exc).__name__}: {terminal_block(str(exc))}\n"
             "This is a bug in simval; set SIMVAL_DEBUG=1 to see the traceback and please report it.\n"
         )
         return EXIT_INTERNAL
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C before main() reached its own handler (while importing)
+        sys.stderr.write("simval: interrupted\n")
+        code = 130
+    if code == 130:
+        # Worker threads (model fits, bootstraps, rendering) cannot be interrupted, and
+        # the interpreter would wait for each at exit (49 s in one check). Every output
+        # is written atomically, so nothing is lost by not waiting for them.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

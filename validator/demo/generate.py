@@ -16,6 +16,8 @@ Everything is vectorised numpy driven by ``numpy.random.default_rng``.
 
 from __future__ import annotations
 
+from typing import cast
+
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -198,7 +200,7 @@ FINETUNED_POPULATIONS: dict[str, Population] = {
 
 
 def _labels(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-    return np.asarray(names, dtype=object)[codes]
+    return cast("np.ndarray", np.asarray(names, dtype=object)[codes])
 
 
 def _demographics(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,7 +231,7 @@ def _round_to_grid(p: np.ndarray, grid: np.ndarray) -> np.ndarray:
     # rank 0 = largest remainder; the stable sort breaks ties in column order (t1, t2, both)
     rank = np.argsort(np.argsort(-(x - base), axis=1, kind="stable"), axis=1, kind="stable")
     base += rank < missing[:, None]
-    return base * grid[:, None]
+    return cast("np.ndarray", base * grid[:, None])
 
 
 def _beliefs(
@@ -254,17 +256,17 @@ def _beliefs(
 
 
 def ev_difference(belief_t1: np.ndarray, belief_t2: np.ndarray, belief_both: np.ndarray) -> np.ndarray:
-    """Normative ``ev_diff = EV1 - EV2 = 0.05 + 0.40 (s2 - s1)`` (STUDY.md).
+    """Normative ``ev_diff = EV1 - EV2 = 0.05 + 0.40 (s2 - s1)`` (docs/metrics.md).
 
     ``s1 = (belief_t1 + belief_both) / 100``, ``s2 = (belief_t2 + belief_both) / 100``.
     """
     s1 = (belief_t1 + belief_both) / 100.0
     s2 = (belief_t2 + belief_both) / 100.0
-    return 0.05 + 0.40 * (s2 - s1)
+    return cast("np.ndarray", 0.05 + 0.40 * (s2 - s1))
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return cast("np.ndarray", 1.0 / (1.0 + np.exp(-x)))
 
 
 def _respond(
@@ -300,7 +302,7 @@ def _frame(
     decision: np.ndarray,
 ) -> pd.DataFrame:
     n = len(ethnicity)
-    return pd.DataFrame(
+    return pd.DataFrame(  # type: ignore[no-any-return]
         {
             "participant_id": np.arange(1, n + 1, dtype=np.int64),
             "ethnicity": _labels(ETHNICITIES, ethnicity),

@@ -1,6 +1,6 @@
 """``prepare()``: draw training rows from the human data and write chat-format JSONL plus a manifest.
 
-Plan (STUDY.md, "Finetuning data"): the rows ``simval check`` would use are
+Plan (docs/metrics.md, "Finetuning data"): the rows ``simval check`` would use are
 grouped by treatment cell; from each of the first ``cells`` cells in the
 spec's declared order, ``target_count(n, fraction)`` rows are drawn with the
 ``random`` or ``balanced`` strategy (:mod:`validator.finetune.sampling`) from one
@@ -24,18 +24,18 @@ import numpy as np
 import pandas as pd
 
 from validator._version import __version__
+from validator.did_you_mean import did_you_mean
 from validator.errors import UsageError
-from validator.outputs import OutputGuard, write_atomic
 from validator.finetune.examples import DEMOGRAPHICS, training_conversation
 from validator.finetune.manifest import MANIFEST_VERSION
 from validator.finetune.sampling import balanced_sample, random_sample, target_count
+from validator.outputs import OutputGuard, write_atomic
 from validator.simulate.model import SimulationSpec
 from validator.simulate.personas import Persona
 from validator.spec.load import load_spec
 from validator.spec.model import StudySpec
-from validator.did_you_mean import did_you_mean
 
-__all__ = ["PrepareResult", "prepare", "manifest_path_for", "STRATEGIES"]
+__all__ = ["STRATEGIES", "PrepareResult", "manifest_path_for", "prepare"]
 
 STRATEGIES = ("random", "balanced")
 MISSING_GROUP = "(missing)"

@@ -1,4 +1,4 @@
-"""The reference study's two ways of drawing training rows from a treatment cell (STUDY.md).
+"""The reference study's two ways of drawing training rows from a treatment cell (docs/metrics.md).
 
 * **random**: a simple random sample, without replacement.
 * **balanced**: round-robin over groups (ethnicity in the paper): one random
@@ -6,7 +6,7 @@
   count is reached; a group that runs out is skipped.
 
 Both draw ``target_count(n, fraction)`` rows from a cell of n rows, i.e.
-``fraction * n`` rounded half up (**decision**: STUDY.md says "25% of each
+``fraction * n`` rounded half up (**decision**: docs/metrics.md says "25% of each
 cell" without a rounding rule), and at least one row of a non-empty cell.
 Everything is drawn from the one ``numpy.random.Generator`` passed in, so a
 seed fixes the sample.

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from validator.did_you_mean import did_you_mean
 from validator.errors import SpecError
 from validator.gates.catalog import find_path, nearest_paths
 from validator.gates.records import BOUNDS, COMPARISONS, SEVERITIES, Gate
-from validator.spec.yaml_source import read_yaml, read_yaml_file
 from validator.spec.model import StudySpec
-from validator.did_you_mean import did_you_mean
+from validator.spec.yaml_source import read_yaml, read_yaml_file
 
 GATE_KEYS = ("name", "path", "comparison", "threshold", "on", "severity", "tolerance", "description")
 

@@ -23,11 +23,13 @@ from validator.inference.effective import (
     ppi_correlation,
 )
 from validator.inference.estimator import (
+    MAX_ITER,
     Block,
     Gradients,
     PPIData,
     classical,
     covariance_at,
+    minimise,
     ppi,
 )
 from validator.inference.families import (
@@ -201,8 +203,9 @@ def rectify_model(
             # One fit per coefficient, each tuned for its own variance (ppi-python's coord).
             cov_ppi = cov_ppi.copy()
             converged = est.converged
+            plain, _ = minimise(data, 1.0, cl.theta)
             for j in range(d):
-                est_j = ppi(data, est.theta, coord=j)
+                est_j = ppi(data, cl.theta, coord=j, start_plain=plain)
                 cov_j, g_j, _ = covariance_at(data, est_j.theta, est_j.lam)
                 theta[j], lams[j], cov_ppi[j, j] = est_j.theta[j], est_j.lam, cov_j[j, j]
                 converged &= est_j.converged
@@ -210,6 +213,11 @@ def rectify_model(
             est = replace(est, theta=theta, converged=converged)
     except np.linalg.LinAlgError:
         return _not_rectified(model, "not_estimable", "singular_design", "the Hessian of the rectified loss is singular", pairing)
+    if not (cl.converged and est.converged):
+        return _not_rectified(
+            model, "not_estimable", "not_converged",
+            f"the {'classical' if not cl.converged else 'rectified'} fit did not converge in {MAX_ITER} Newton steps", pairing,
+        )
     z = float(norm.ppf(0.5 + level / 2.0))
     se_cl = np.sqrt(np.diag(cl.cov))
     se_ppi = np.sqrt(np.diag(cov_ppi))

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from validator.inference.estimator import Gradients, jacobian, sandwich, tune_lambda
+from validator.inference.estimator import Gradients
 
-__all__ = ["BootstrapN", "bootstrap_effective_n", "effective_n", "model_effective_n", "ppi_correlation"]
+__all__ = ["BootstrapN", "Resampled", "bootstrap_effective_n", "effective_n", "model_effective_n", "ppi_correlation", "take"]
 
 
 def effective_n(n: int, cov_classical: np.ndarray, cov_ppi: np.ndarray) -> np.ndarray:
@@ -66,7 +66,8 @@ class BootstrapN:
     high: float | None
 
 
-def _take(g: Gradients, labeled: np.ndarray[Any, Any], unlabeled: np.ndarray[Any, Any]) -> Gradients:
+def take(g: Gradients, labeled: np.ndarray[Any, Any], unlabeled: np.ndarray[Any, Any]) -> Gradients:
+    """The gradients of a resample given by unit indices (the reference for the weighted kernels)."""
     return Gradients(
         g.human[labeled], g.paired[labeled], g.unlabeled[unlabeled], g.human_hess[labeled], g.unlabeled_hess[unlabeled]
     )
@@ -80,11 +81,70 @@ def per_coefficient_model_n(n: int, ratios: np.ndarray) -> float:
     return float(n * np.exp(np.mean(np.log(finite))))
 
 
-def _ppi_cov(gp: Gradients, pooled: bool, power_tuning: bool, lam: float, coord: int | None) -> np.ndarray:
-    a_tuned = np.linalg.inv(jacobian(gp, pooled=pooled, use_unlabeled=True))
-    lam_b = tune_lambda(gp, a_tuned, coord) if power_tuning else lam
-    a_ppi = np.linalg.inv(jacobian(gp, pooled=pooled, use_unlabeled=lam_b != 0.0))
-    return sandwich(gp, a_ppi, lam_b)
+def _wcov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """np.cov of the rows repeated ``w`` times (frequency weights, n - 1 denominator)."""
+    total = float(w.sum())
+    centred = x - (w @ x) / total
+    return np.asarray((centred.T * w) @ centred / (total - 1.0), dtype=float)
+
+
+class Resampled:
+    """The kernels of :mod:`validator.inference.estimator` on a resample given by unit counts.
+
+    Weighting unit ``i`` by how often the resample drew it gives exactly what the same
+    functions give on the resampled rows (``take``), without copying the per-unit
+    Hessians in every replicate.
+    """
+
+    def __init__(self, g: Gradients) -> None:
+        self.g = g
+        d = g.human.shape[1]
+        self.d = d
+        self.human_hess = g.human_hess.reshape(g.human_hess.shape[0], d * d)
+        self.unlabeled_hess = g.unlabeled_hess.reshape(g.unlabeled_hess.shape[0], d * d)
+        self.sim_all = np.concatenate([g.paired, g.unlabeled], axis=0)
+
+    def jacobian(self, cl: np.ndarray, cu: np.ndarray, *, pooled: bool, use_unlabeled: bool) -> np.ndarray:
+        n, big_n = self.g.human.shape[0], self.g.unlabeled.shape[0]
+        if pooled and use_unlabeled and big_n > 0:
+            flat = (cl @ self.human_hess + cu @ self.unlabeled_hess) / (n + big_n)
+        else:
+            flat = cl @ self.human_hess / n
+        return np.asarray(flat.reshape(self.d, self.d), dtype=float)
+
+    def tune(self, cl: np.ndarray, cu: np.ndarray, a_inv: np.ndarray, coord: int | None) -> float:
+        g = self.g
+        n, big_n = g.human.shape[0], g.unlabeled.shape[0]
+        if big_n == 0:
+            return 0.0
+        centred = g.human - (cl @ g.human) / n
+        centred_sim = g.paired - (cl @ g.paired) / n
+        cross = ((centred.T * cl) @ centred_sim + (centred_sim.T * cl) @ centred) / n
+        var_sim = _wcov(self.sim_all, np.concatenate([cl, cu]))
+        v = a_inv if coord is None else a_inv[coord]
+        if coord is None:
+            numerator, spread = float(np.trace(v @ cross @ v)), float(np.trace(v @ var_sim @ v))
+        else:
+            numerator, spread = float(v @ cross @ v), float(v @ var_sim @ v)
+        denominator = 2.0 * (1.0 + n / big_n) * spread
+        return float(np.clip(numerator / denominator, 0.0, 1.0)) if denominator > 0.0 else 0.0
+
+    def sandwich(self, cl: np.ndarray, cu: np.ndarray, a_inv: np.ndarray, lam: float) -> np.ndarray:
+        g = self.g
+        n, big_n = g.human.shape[0], g.unlabeled.shape[0]
+        middle = _wcov(g.human - lam * g.paired, cl)
+        if lam != 0.0 and big_n > 0:
+            middle = middle + (n / big_n) * _wcov(lam * g.unlabeled, cu)
+        return np.asarray(a_inv @ middle @ a_inv / n, dtype=float)
+
+    def ppi_cov(self, cl: np.ndarray, cu: np.ndarray, *, pooled: bool, power_tuning: bool, lam: float, coord: int | None) -> np.ndarray:
+        """Sigma of the (re-tuned) PPI++ estimate on this resample."""
+        lam_b = lam
+        if power_tuning:
+            a_tuned = np.linalg.inv(self.jacobian(cl, cu, pooled=pooled, use_unlabeled=True))
+            lam_b = self.tune(cl, cu, a_tuned, coord)
+        a_ppi = np.linalg.inv(self.jacobian(cl, cu, pooled=pooled, use_unlabeled=lam_b != 0.0))
+        return self.sandwich(cl, cu, a_ppi, lam_b)
 
 
 def bootstrap_effective_n(
@@ -107,22 +167,23 @@ def bootstrap_effective_n(
     n, big_n = first.human.shape[0], first.unlabeled.shape[0]
     if replicates <= 0 or big_n == 0 or n < 3:
         return BootstrapN(None, None)
+    classical_k = Resampled(g_classical)
+    ppi_k = [Resampled(g) for g in g_ppi] if isinstance(g_ppi, list) else [Resampled(g_ppi)]
     values = np.empty(replicates)
     for b in range(replicates):
-        labeled = np.asarray(rng.integers(0, n, size=n), dtype=np.int64)
-        unlabeled = np.asarray(rng.integers(0, big_n, size=big_n), dtype=np.int64)
-        gc = _take(g_classical, labeled, unlabeled)
+        cl = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(float)
+        cu = np.bincount(rng.integers(0, big_n, size=big_n), minlength=big_n).astype(float)
         try:
-            a_cl = np.linalg.inv(jacobian(gc, pooled=pooled, use_unlabeled=False))
-            cov_cl = sandwich(gc, a_cl, 0.0)
+            a_cl = np.linalg.inv(classical_k.jacobian(cl, cu, pooled=pooled, use_unlabeled=False))
+            cov_cl = classical_k.sandwich(cl, cu, a_cl, 0.0)
             if isinstance(g_ppi, list):
                 ratios = np.array([
-                    cov_cl[j, j] / _ppi_cov(_take(g, labeled, unlabeled), pooled, power_tuning, lam, j)[j, j]
-                    for j, g in enumerate(g_ppi)
+                    cov_cl[j, j] / k.ppi_cov(cl, cu, pooled=pooled, power_tuning=power_tuning, lam=lam, coord=j)[j, j]
+                    for j, k in enumerate(ppi_k)
                 ])
                 values[b] = per_coefficient_model_n(n, ratios)
             else:
-                cov_p = _ppi_cov(_take(g_ppi, labeled, unlabeled), pooled, power_tuning, lam, None)
+                cov_p = ppi_k[0].ppi_cov(cl, cu, pooled=pooled, power_tuning=power_tuning, lam=lam, coord=None)
                 values[b] = model_effective_n(n, cov_cl, cov_p)
         except np.linalg.LinAlgError:
             values[b] = np.nan

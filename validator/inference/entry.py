@@ -30,6 +30,7 @@ def inference_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
         infos += [
             MetricInfo(f"{model_id}.effective_n", "effective sample size n_human x Var(classical) / Var(PPI++)", "higher", (0.0, None), True),
             MetricInfo(f"{model_id}.additional_n", "additional human respondents the simulation is worth (n_eff - n_human)", "higher", (None, None), True),
+            MetricInfo(f"{model_id}.effective_ratio", "n_eff / n_human: how many humans each human respondent plus the simulation is worth", "higher", (0.0, None), True),
             MetricInfo(f"{model_id}.coefficients.*.ppi_estimate", "rectified (PPI++) coefficient estimate", "none", (None, None), True),
         ]
     return tuple(infos)
@@ -62,8 +63,14 @@ def inference_tables(result: InferenceResult, options: PresentOptions) -> Sequen
 
 
 def _headline(result: InferenceResult, options: PresentOptions) -> str | None:
+    """One line per model, or one line for all models when they say the same thing."""
     lines = result.summary_lines()
-    return "; ".join(lines) if lines else None
+    if not lines:
+        return None
+    messages = {line.split(": ", 1)[-1] for line in lines}
+    if len(lines) > 1 and len(messages) == 1:
+        return f"every model ({', '.join(m.model for m in result.models)}): {messages.pop()}"
+    return "; ".join(lines)
 
 
 def _items(spec: StudySpec) -> tuple[Any, ...]:

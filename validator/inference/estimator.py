@@ -50,8 +50,10 @@ prediction-powered inference. arXiv:2311.01453.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy import sparse
 
 from validator.inference.families import FamilyLoss
 
@@ -75,6 +77,12 @@ class Block:
     unit: np.ndarray
     n_units: int
 
+    @cached_property
+    def aggregator(self) -> sparse.csr_matrix:
+        """units x rows matrix of the row weights: ``aggregator @ per_row`` sums rows into units."""
+        rows = np.arange(self.unit.size)
+        return sparse.csr_matrix((self.weight, (self.unit, rows)), shape=(self.n_units, self.unit.size))
+
 
 @dataclass(frozen=True)
 class UnitTerms:
@@ -90,17 +98,16 @@ def unit_terms(block: Block, theta: np.ndarray, *, expected: bool = False) -> Un
     d = theta.shape[0]
     rows = block.loss.terms(theta)
     factor = block.loss.expected_factor(theta) if expected else rows.hess_factor
-    w = block.weight
-    loss = np.zeros(block.n_units)
-    grad = np.zeros((block.n_units, d))
-    hess = np.zeros((block.n_units, d, d))
-    if block.loss.n_rows:
-        x = block.loss.exog
-        # A trial Newton step can overflow; the line search then rejects it (its loss is not finite).
-        np.add.at(loss, block.unit, w * rows.loss)
-        np.add.at(grad, block.unit, w[:, None] * rows.grad)
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.add.at(hess, block.unit, (w * factor)[:, None, None] * x[:, :, None] * x[:, None, :])
+    if not block.loss.n_rows:
+        return UnitTerms(np.zeros(block.n_units), np.zeros((block.n_units, d)), np.zeros((block.n_units, d, d)))
+    x = block.loss.exog
+    s = block.aggregator
+    # A trial Newton step can overflow; the line search then rejects it (its loss is not finite).
+    with np.errstate(invalid="ignore", over="ignore"):
+        outer = (factor[:, None, None] * x[:, :, None] * x[:, None, :]).reshape(x.shape[0], d * d)
+        loss = np.asarray(s @ rows.loss, dtype=float)
+        grad = np.asarray(s @ rows.grad, dtype=float)
+        hess = np.asarray(s @ outer, dtype=float).reshape(block.n_units, d, d)
     return UnitTerms(loss, grad, hess)
 
 
@@ -201,10 +208,13 @@ def minimise(data: PPIData, lam: float, start: np.ndarray) -> tuple[np.ndarray, 
                 break
             t /= 2.0
             if t < 1e-12:
-                # No descent left at machine precision: the gradient is as small as it gets.
-                return theta, bool(np.max(np.abs(grad)) < 1e-8)
+                # No descent left at machine precision: converged when the Newton decrement
+                # (the predicted decrease of the loss) is at rounding level.
+                return theta, bool(-float(grad @ step) <= 1e-10 * max(1.0, abs(value)))
         theta, value, grad, hess = candidate, new_value, new_grad, new_hess
         if np.max(np.abs(t * step)) < _STEP_TOL * max(1.0, float(np.max(np.abs(theta)))):
+            return theta, True
+        if -float(grad @ _newton_direction(grad, hess)) <= 1e-14 * max(1.0, abs(value)):
             return theta, True
     return theta, False
 
@@ -286,22 +296,28 @@ def classical(data: PPIData, start: np.ndarray) -> Estimate:
     return Estimate(theta, cov, 0.0, converged)
 
 
-def ppi(data: PPIData, start: np.ndarray, *, lam: float | None = None, coord: int | None = None) -> Estimate:
+def ppi(
+    data: PPIData, start: np.ndarray, *, lam: float | None = None, coord: int | None = None,
+    start_plain: np.ndarray | None = None,
+) -> Estimate:
     """The PPI++ estimate: power-tuned when ``lam`` is None (for coefficient ``coord`` alone
-    when given), else at the given lam."""
+    when given), else at the given lam. ``start`` should be the classical estimate;
+    ``start_plain``, when given, is the lambda = 1 estimate (shared by per-coefficient fits)."""
     if data.big_n == 0:
         return classical(data, start)
     converged = True
     if lam is None:
-        theta, ok = minimise(data, 1.0, start)
-        converged &= ok
+        # Only the tuned fits must converge: the lambda = 1 fit just locates where lambda is
+        # first tuned (its rectified loss can be unbounded when the simulation is poor).
+        theta = np.asarray(start_plain, dtype=float) if start_plain is not None else minimise(data, 1.0, start)[0]
         tuned = 1.0
         for _ in range(2):
             g = gradients(data, theta)
             a_inv = _inverse(jacobian(g, pooled=data.pooled_hessian, use_unlabeled=True))
             tuned = tune_lambda(g, a_inv, coord)
-            theta, ok = minimise(data, tuned, theta)
-            converged &= ok
+            # Every tuned fit starts from ``start`` (the classical estimate), as ppi-python's
+            # does (it starts each fit at the labeled logistic regression).
+            theta, converged = minimise(data, tuned, start)
     else:
         tuned = lam
         theta, converged = minimise(data, lam, start)

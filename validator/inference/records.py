@@ -186,14 +186,30 @@ class InferenceResult:
                 return model
         raise KeyError(model_id)
 
+    def gate_values(self) -> dict[str, tuple[float | None, float | None, float | None]]:
+        """``inference.<model>.<metric>`` -> (value, interval low, interval high) for every rectified model."""
+        out: dict[str, tuple[float | None, float | None, float | None]] = {}
+        for m in self.models:
+            if m.status != "ok" or m.effective_n is None or m.n_human == 0:
+                continue
+            n = m.n_human
+            out[f"inference.{m.model}.effective_n"] = (m.effective_n, m.effective_n_low, m.effective_n_high)
+            out[f"inference.{m.model}.additional_n"] = (m.additional_n, m.additional_n_low, m.additional_n_high)
+            out[f"inference.{m.model}.effective_ratio"] = (
+                m.effective_n / n,
+                None if m.effective_n_low is None else m.effective_n_low / n,
+                None if m.effective_n_high is None else m.effective_n_high / n,
+            )
+        return out
+
     def summary_lines(self) -> list[str]:
         return [model.summary_line() for model in self.models]
 
     def metrics(self) -> Iterator[MetricValue]:
-        """``<model>.effective_n``, ``<model>.additional_n`` and ``<model>.coefficients.<term>.ppi_estimate``."""
+        """The gate values (relative to ``inference``) and each coefficient's rectified estimate."""
+        for path, (value, low, high) in self.gate_values().items():
+            yield MetricValue.of(path.removeprefix("inference."), value, low, high)
         for model in self.models:
-            yield MetricValue.of(f"{model.model}.effective_n", model.effective_n, model.effective_n_low, model.effective_n_high)
-            yield MetricValue.of(f"{model.model}.additional_n", model.additional_n, model.additional_n_low, model.additional_n_high)
             for c in model.coefficients:
                 yield MetricValue.of(f"{model.model}.coefficients.{c.term}.ppi_estimate", c.ppi_estimate, c.ppi_low, c.ppi_high)
 

@@ -44,6 +44,7 @@ import csv
 import gzip
 import hashlib
 import io
+import math
 import os
 import re
 import stat
@@ -63,9 +64,14 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from validator.errors import InputError, UsageError
-from validator.limits import COLUMNS_MAX, DECOMPRESSED_BYTES_MAX, INPUT_BYTES_MAX, format_bytes
+from validator.limits import (
+    COLUMNS_MAX,
+    DECOMPRESSED_BYTES_MAX,
+    INPUT_BYTES_MAX,
+    format_bytes,
+)
 
-__all__ = ["SUPPORTED_FORMATS", "STDIN_SOURCE", "RawTable", "read_table"]
+__all__ = ["STDIN_SOURCE", "SUPPORTED_FORMATS", "RawTable", "read_table"]
 
 SUPPORTED_FORMATS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -292,10 +298,8 @@ def _check_size(size: int, source: str) -> None:
 
 def _read_file(path: Path, source: str) -> bytes:
     try:
-        with path.open("rb") as handle:
-            # Read one byte past the limit: a file that grew since stat() is still caught.
-            data = handle.read(INPUT_BYTES_MAX + 1)
-        _check_size(len(data), source)
+        data = path.read_bytes()  # its size was checked by _check_exists
+        _check_size(len(data), source)  # in case it grew since
         return data
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
@@ -480,7 +484,7 @@ def _leading_comments(text: str) -> tuple[list[str], int, int]:
         content = line.rstrip("\r\n")
         if content.startswith("#"):
             body = content[1:]
-            comments.append((body[1:] if body.startswith(" ") else body).rstrip())
+            comments.append((body.removeprefix(" ")).rstrip())
         elif content.strip():
             break
         pos += len(line)
@@ -534,7 +538,7 @@ def _parse_header(text: str, pos: int, sep: str, source: str, line: int) -> tupl
 def _clean_names(raw: Sequence[object]) -> list[str]:
     names = []
     for i, value in enumerate(raw):
-        if value is None or (isinstance(value, float) and value != value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
             name = ""
         elif isinstance(value, float) and value.is_integer():
             name = str(int(value))  # a year typed as a header in Excel: 2020, not "2020.0"

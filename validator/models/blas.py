@@ -8,6 +8,12 @@ it was the largest cost of a whole check: the QR decomposition of a
 2,600 x 11 design took 52 ms with threaded BLAS and 0.6 ms on one thread,
 and a 3-file, 7-model check took 67 s of wall and 20 s of CPU instead of 18 s
 and 4.5 s (2-core machine under load; bench/bench_engine.py measures it).
+
+The console script therefore sets ``OPENBLAS_NUM_THREADS`` (and MKL's and
+BLIS's) to 1 before numpy loads, which holds everywhere. :data:`one_blas_thread`
+is for library use: it limits BLAS through threadpoolctl while simval's fits
+run. It is best effort: OpenBLAS 0.3.31 was seen to ignore a limit set from a
+worker thread once the main thread had set and restored one.
 """
 
 from __future__ import annotations

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from validator.checks.entry import CheckEntry, PresentOptions
 from validator.checks.registry import checks
 from validator.present.formatting import fmt_interval, fmt_number, fmt_value
 from validator.present.table import Table, table
-from validator.results import CheckResult, SimulationResult
+
+if TYPE_CHECKING:
+    from validator.results import CheckResult, SimulationResult
 
 
 @dataclass(frozen=True)

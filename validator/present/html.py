@@ -6,11 +6,14 @@ Every text from data passes through :func:`html.escape`; nothing here computes.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from validator.present.checks import check_views, options_for
 from validator.present.leaderboard import leaderboard_table
 from validator.present.table import Table
-from validator.results import CheckResult, SimulationResult
+
+if TYPE_CHECKING:
+    from validator.results import CheckResult, SimulationResult
 
 _COLOURS = {"pass": "#1a7f37", "fail": "#cf222e", "inconclusive": "#9a6700"}
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.present.formatting import fmt_number
 from validator.present.table import Cell, Table, table
-from validator.results import CheckResult, SimulationResult
 from validator.verdict.records import SEVERITY
+
+if TYPE_CHECKING:
+    from validator.results import CheckResult, SimulationResult
 
 COLUMNS = ("simulation", "verdict", "f1_sign", "fpr", "fnr", "sign_flips", "n_coefficients", "mean_js", "unique_sim", "unique_human", "gap_sim", "gap_human")
 

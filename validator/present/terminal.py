@@ -9,17 +9,21 @@ aside. Every line fits ``width``. This module reads results; it computes nothing
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tabulate import tabulate
 
 from validator.io.ingest import Dataset
 from validator.models.types import ModelFit
 from validator.present.checks import check_views, options_for
+from validator.present.escape import terminal_text
 from validator.present.formatting import fmt_level
 from validator.present.leaderboard import leaderboard_table
 from validator.present.text import render_table, terminal_width, wrap
-from validator.results import CheckResult, SimulationResult
 from validator.verdict.decide import verdict_text
+
+if TYPE_CHECKING:
+    from validator.results import CheckResult, SimulationResult
 
 
 def rows_line(dataset: Dataset) -> str:
@@ -36,7 +40,14 @@ def set_aside_table(dataset: Dataset, width: int, limit: int = 10) -> str:
     from validator.present.table import table
 
     rows = [
-        [str(item.row), str(item.line) if item.line is not None else "-", item.column or "-", "-" if item.value is None else str(item.value), item.detail]
+        # Values and reasons come from the data: escaped and shortened (a 1 MB cell is not printed whole).
+        [
+            str(item.row),
+            str(item.line) if item.line is not None else "-",
+            terminal_text(item.column) if item.column else "-",
+            terminal_text(item.value) if item.value is not None else "-",
+            terminal_text(item.detail),
+        ]
         for item in dataset.set_aside[:limit]
     ]
     more = len(dataset.set_aside) - limit

@@ -178,7 +178,8 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
     stems, drawn = _run_figures(result, sim)
     verdict = gate_status(sim)
     values = {
-        "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
+        # The file name alone: a path breaks the title at its slashes (the full path is in the Data section).
+        "title": yaml_md(f"Validation report: {Path(display_path(sim.label)).name}"),
         "subtitle": yaml_md(f"{verdict} · spec {result.spec_name}: {result.spec_title}"),
         "date": yaml_plain(provenance.timestamp),
         "version": result.simval_version,
@@ -284,11 +285,9 @@ def build_reports(
             documents.append(document)
             figure_dir = folder / "figures"
             job = RenderJob(document.qmd, wanted, chosen, timestamp=epoch)
-            if "html" in wanted or chosen.route == "quarto":
-                figures.save(document.drawn, figure_dir, "svg")
+            # One SVG per figure serves both formats (Typst draws SVG): drawn and saved once.
+            figures.save(document.drawn, figure_dir, "svg")
             job.start()
-            if "pdf" in wanted or chosen.route == "quarto":
-                figures.save(document.drawn, figure_dir, "png")
             finishing.append((document, pool.submit(job.finish)))
         for document, job_future in finishing:
             done, failed = job_future.result()

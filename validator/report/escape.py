@@ -48,9 +48,21 @@ def md(text: object) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in raw)
 
 
+# Quarto expands shortcodes ({{< include x >}}, {{< env HOME >}}, {{% ... %}}) even
+# inside inline code, before Pandoc sees the text.
+_SHORTCODE = re.compile(r"\{\{\s*[<%]")
+
+
 def md_code(text: object) -> str:
-    """``text`` as Markdown inline code, fenced with enough backticks to hold any run inside it."""
+    """``text`` as Markdown inline code, fenced with enough backticks to hold any run inside it.
+
+    Text that holds a Quarto shortcode opening (``{{<`` or ``{{%``) cannot be code,
+    since Quarto would expand it there; it becomes escaped text (:func:`md`) in a
+    span of class ``code`` instead, which shows the same characters.
+    """
     raw = _one_line(str(text))
+    if _SHORTCODE.search(raw):
+        return f"[{md(raw)}]{{.code}}"
     longest = max((len(run) for run in re.findall(r"`+", raw)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if raw.startswith("`") or raw.endswith("`") or not raw else ""

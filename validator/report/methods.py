@@ -1,6 +1,6 @@
 """The report's methods and reproducibility sections.
 
-The metric definitions are quoted from STUDY.md (the project's binding
+The metric definitions follow docs/metrics.md (the project's binding
 definitions), in its wording where it is general, and filled in with this
 run's settings (alpha, bootstrap, the spec's models and variables).
 """
@@ -19,7 +19,7 @@ from validator.results import CheckResult, SimulationResult
 from validator.spec.model import StudySpec
 
 RECOVERY_DEFINITION = """\
-From STUDY.md:
+Definition (see docs/metrics.md):
 
 > Fit every model on the human data (the reference) and on the simulated data. A coefficient is significant when its
 > two-sided p-value is below alpha. Compare coefficient by coefficient, over the coefficients estimable in both datasets:
@@ -40,7 +40,7 @@ overlap is that of Karr et al. (2006), as synthpop's `compare.fit.synds` reports
 overlap); "in human CI" says whether the simulated estimate lies inside the human confidence interval."""
 
 ALIGNMENT_DEFINITION = """\
-From STUDY.md:
+Definition (see docs/metrics.md):
 
 > Jensen-Shannon distance between the human and simulated distribution of a variable: the square root of the JS
 > divergence with base-2 logarithms, so it lies in [0, 1].
@@ -60,7 +60,7 @@ distances together (a max-type permutation test), so that a perfect simulation p
 probability."""
 
 HETEROGENEITY_DEFINITION = """\
-In the reference study (STUDY.md):
+In the reference study (docs/metrics.md):
 
 > The number of unique belief structures: distinct (belief_t1, belief_t2, belief_both) triples. It grows with sample
 > size, so compare at equal n.
@@ -71,7 +71,7 @@ range. The Shannon entropy (bits) of the structures' empirical distribution is r
 a bootstrap interval: resampling with replacement can only lose structures."""
 
 COHERENCE_DEFINITION = """\
-The value-action gap of the reference study (STUDY.md):
+The value-action gap of the reference study (docs/metrics.md):
 
 > Among respondents whose highest belief is "only at Target k" (k = 1, 2; ties excluded), the share who nevertheless
 > attack Target k: P(attack T1 | T1 highest), P(attack T2 | T2 highest), and their average weighted by the two group

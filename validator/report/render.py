@@ -232,7 +232,8 @@ def pandoc_typst_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
         "--toc",
         "--toc-depth=2",
         COLUMNS,
-        "--default-image-extension=png",
+        # Vector figures in the PDF too: Typst draws the same SVG files the HTML embeds.
+        "--default-image-extension=svg",
         "--lua-filter",
         str(assets / "simval.lua"),
         "--output",

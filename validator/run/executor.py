@@ -11,12 +11,13 @@ from its own seeded stream.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from validator.checks.inputs import CheckInputs, HumanInputs
 from validator.io.ingest import Dataset
+from validator.pools import worker_pool
 from validator.run.config import RunConfig
 from validator.run.plan import CheckTask, Plan
 from validator.run.read import read_dataset
@@ -49,7 +50,7 @@ def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None)
         if progress is not None:
             progress(phase, count, of)
 
-    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+    with worker_pool(max_workers=config.workers) as pool:  # Ctrl-C cancels the queued tasks
         human_read = pool.submit(_read, config, config.human, config.human_label, human=True)
         sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
         human = human_read.result()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from validator.errors import UsageError
 
-__all__ = ["DEFAULT_KEY_ENV", "NO_KEY", "resolve_api_key", "Redactor", "public_url"]
+__all__ = ["DEFAULT_KEY_ENV", "NO_KEY", "Redactor", "public_url", "resolve_api_key"]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "no-key-needed"
@@ -59,6 +60,10 @@ class Redactor:
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
+
+    def scrub_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Parsed answers with every text value scrubbed (numbers and choices pass unchanged)."""
+        return {name: self.scrub(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
 def public_url(url: str | None) -> str | None:

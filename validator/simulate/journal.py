@@ -24,15 +24,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from validator.errors import InputError, UsageError
 
-__all__ = ["Journal", "JournalState", "ParticipantState", "read_records", "replay", "RUN_KEYS_THAT_MUST_MATCH"]
+__all__ = ["RUN_KEYS_THAT_MUST_MATCH", "Journal", "JournalState", "ParticipantState", "read_records", "replay"]
 
 RUN_KEYS_THAT_MUST_MATCH = ("model", "temperature")
 
@@ -220,7 +220,7 @@ class Journal:
         if not self._handle.closed:
             self._handle.close()
 
-    def __enter__(self) -> Journal:
+    def __enter__(self) -> Journal:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -94,6 +94,9 @@ class SimulationSpec:
     missing_text: str = "not stated"
     balance_by: str | None = None
     drop_groups: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    #: Send each turn's answer format as a JSON schema (``response_format``), which
+    #: llama.cpp's server, vLLM and OpenAI accept; off by default for servers that lack it.
+    constrained_decoding: bool = False
 
     @property
     def answer_items(self) -> tuple[AnswerItem, ...]:

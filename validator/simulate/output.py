@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from pathlib import Path
 from typing import Any
 
 from validator.outputs import write_atomic
@@ -24,7 +23,7 @@ from validator.simulate.personas import format_value
 from validator.simulate.plan import Plan
 from validator.spec.model import StudySpec
 
-__all__ = ["output_columns", "output_table", "write_csv_atomic", "BOOKKEEPING_COLUMNS"]
+__all__ = ["BOOKKEEPING_COLUMNS", "output_columns", "output_table", "write_csv_atomic"]
 
 BOOKKEEPING_COLUMNS = ("persona_row", "sim_status", "sim_error")
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from dataclasses import dataclass, fields, replace
 
 from validator.errors import UsageError
 from validator.io.ingest import SetAsideRow
 from validator.simulate.model import SimulationSpec
 from validator.spec.model import StudySpec
+
+if TYPE_CHECKING:
+    from validator.run.read import DataSource
 
 __all__ = ["Persona", "PersonaTable", "read_personas", "demo_personas"]
 
@@ -68,7 +71,7 @@ def read_personas(data: str | os.PathLike[str] | object, spec: StudySpec, *, lab
     from validator.api import read_dataset
 
     sim = _require_simulation(spec)
-    dataset = read_dataset(data, _persona_spec(spec, sim), label=label)
+    dataset = read_dataset(cast("DataSource", data), _persona_spec(spec, sim), label=label)
     frame = dataset.frame
     has_factors = all(factor not in dataset.absent_optional for factor in sim.factors)
     ids = [str(row) for row in frame.index]
@@ -128,7 +131,7 @@ def _missing(value: object) -> bool:
     try:
         import pandas as pd
 
-        return bool(pd.isna(value))
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):
         return False
 

@@ -41,9 +41,15 @@ from validator.simulate.model import SimulationSpec
 from validator.simulate.plan import Participant
 from validator.simulate.progress import Progress
 from validator.simulate.prompts import conversation, prompt_digest
-from validator.simulate.retry import RetryPolicy, backoff_delay, is_retryable_status, parse_retry_after
+from validator.simulate.schema import response_format
+from validator.simulate.retry import (
+    RetryPolicy,
+    backoff_delay,
+    is_retryable_status,
+    parse_retry_after,
+)
 
-__all__ = ["RunSettings", "RunCounts", "ServerRefused", "run_participants", "request_tag"]
+__all__ = ["RunCounts", "RunSettings", "ServerRefused", "request_tag", "run_participants"]
 
 REQUEST_HEADER = "X-Simval-Request"
 
@@ -179,6 +185,10 @@ class _Runner:
                 if isinstance(outcome, _Failure):
                     await self._finish(participant, digest, "failed", values, outcome.reason, None)
                     return
+                # Scrub before parsing: a model or server that repeats the key in a
+                # free-text answer would otherwise put it in the parsed values, and
+                # from there in the journal, the output CSV and the next prompt.
+                reply = None if outcome.text is None else self.redactor.scrub(outcome.text)
                 record: dict[str, Any] = {
                     "type": "response",
                     "participant": participant.id,
@@ -186,15 +196,15 @@ class _Runner:
                     "turn": turn + 1,
                     "attempt": attempt,
                     "request": request_tag(self.settings.salt, participant.id, turn + 1, attempt),
-                    "raw": None if outcome.text is None else self.redactor.scrub(outcome.text),
+                    "raw": reply,
                     "finish_reason": outcome.finish_reason,
                     "usage": outcome.usage,
                     "time": _now(),
                 }
                 try:
-                    parsed = parse_reply(outcome.text, items)
+                    parsed = self.redactor.scrub_values(parse_reply(reply, items))
                 except AnswerError as exc:
-                    reason = str(exc)
+                    reason = self.redactor.scrub(str(exc))
                     if outcome.finish_reason == "length":
                         reason += " (the reply was cut off at max_tokens)"
                     await self.journal.append_async({**record, "status": "unparseable", "error": reason})
@@ -208,7 +218,7 @@ class _Runner:
                     self.progress.update(retries=1)
                     continue
                 await self.journal.append_async({**record, "status": "ok", "values": parsed})
-                replies.append(outcome.text or "")
+                replies.append(reply or "")
                 values.update(parsed)
                 unparseable = 0
                 break
@@ -275,6 +285,8 @@ class _Runner:
                 }
                 if self.settings.seed is not None:
                     kwargs["seed"] = self.settings.seed
+                if self.sim.constrained_decoding:
+                    kwargs["response_format"] = response_format(self.sim.turns[turn - 1])
                 completion = await self.client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
                 self._settle(reservation, None, billed=False)

@@ -14,13 +14,13 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from validator.did_you_mean import did_you_mean
 from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnSpec
 from validator.simulate.template import Template, parse_template
-from validator.spec.yaml_source import Reader, join_path
 from validator.spec.model import ColumnSpec, StudySpec
-from validator.did_you_mean import did_you_mean
+from validator.spec.yaml_source import Reader, join_path
 
-__all__ = ["parse_simulation", "SIMULATION_KEYS"]
+__all__ = ["SIMULATION_KEYS", "parse_simulation"]
 
 SIMULATION_KEYS = (
     "id_column",
@@ -36,6 +36,7 @@ SIMULATION_KEYS = (
     "missing_text",
     "balance_by",
     "drop_groups",
+    "constrained_decoding",
 )
 TURN_KEYS = ("prompt", "answer")
 ANSWER_KEYS = ("column", "columns", "extra", "map", "sum", "tolerance")
@@ -122,6 +123,7 @@ def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpe
         if balance_by not in columns:
             raise r.fail("simulation.balance_by", f"unknown column '{balance_by}' ({did_you_mean(str(balance_by), names)})")
     drop_groups = _drop_groups(r, body.get("drop_groups"), [c for item in items for c in item.columns])
+    constrained = r.boolean(body.get("constrained_decoding", False), "simulation.constrained_decoding")
     return SimulationSpec(
         persona=persona,
         system=system,
@@ -136,6 +138,7 @@ def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpe
         missing_text=missing_text,
         balance_by=balance_by,
         drop_groups=drop_groups,
+        constrained_decoding=constrained,
     )
 
 

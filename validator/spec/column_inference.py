@@ -154,14 +154,21 @@ def share_group(frames: Sequence[pd.DataFrame], guesses: Sequence[ColumnGuess]) 
     if len(candidates) < 2:
         return ()
     table = pd.concat([frame[candidates].apply(pd.to_numeric, errors="coerce") for frame in frames], ignore_index=True)
+    values = table.to_numpy(dtype=np.float64)
+    means = np.nanmean(values, axis=0)
     for size in (4, 3, 2):
-        for group in itertools.combinations(candidates, size):
-            block = table[list(group)].dropna()
-            if len(block) == 0:
+        for group in itertools.combinations(range(len(candidates)), size):
+            # Shares that sum to 100 in 95% of the rows have means summing to about 100: a cheap first test
+            # that spares the row-wise check for almost every combination (a survey has many 1-7 items).
+            if not abs(float(means[list(group)].sum()) - 100.0) <= 10.0:
                 continue
-            agree = np.abs(block.sum(axis=1).to_numpy() - 100.0) <= 1.0
+            block = values[:, list(group)]
+            complete = ~np.isnan(block).any(axis=1)
+            if not complete.any():
+                continue
+            agree = np.abs(block[complete].sum(axis=1) - 100.0) <= 1.0
             if agree.mean() >= SHARE_GROUP_AGREEMENT:
-                return group
+                return tuple(candidates[i] for i in group)
     return ()
 
 

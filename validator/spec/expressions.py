@@ -40,9 +40,10 @@ import difflib
 import functools
 import math
 import operator
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Collection, Mapping, NoReturn, Union
+from typing import Any, NoReturn, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ CONSTANTS: Mapping[str, float] = MappingProxyType({"nan": math.nan, "inf": math.
 
 # A value while evaluating: a Series aligned on the frame's index, or a scalar
 # (a constant, or a function applied to constants only).
-Value = Union[pd.Series, Any]
+Value = Union[pd.Series, Any]  # noqa: UP007 - a runtime alias; Python 3.10 cannot "|" Any
 
 
 class _EvaluationProblem(ValueError):
@@ -125,7 +126,7 @@ def _as_boolean(series: pd.Series, what: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("boolean")
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return (series != 0).astype("boolean").where(series.notna())
+        return cast("pd.Series", (series != 0).astype("boolean").where(series.notna()))
     if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("boolean", "empty"):
         return series.astype("boolean")
     raise _EvaluationProblem(f"{what} needs true/false values but got values of type {series.dtype}")
@@ -140,7 +141,7 @@ def _as_text(series: pd.Series) -> pd.Series:
 def _missing_to_na(result: pd.Series, *operands: pd.Series) -> pd.Series:
     """``result`` as nullable boolean, ``<NA>`` wherever an operand is missing."""
     missing = functools.reduce(operator.or_, (operand.isna() for operand in operands))
-    return result.astype("boolean").where(~missing)
+    return cast("pd.Series", result.astype("boolean").where(~missing))
 
 
 def _is_number(series: pd.Series) -> bool:
@@ -149,14 +150,18 @@ def _is_number(series: pd.Series) -> bool:
 
 def _within(op: Callable[[Any, Any], Any], left: pd.Series, right: pd.Series, tolerance: float) -> pd.Series:
     """``op(left, right)`` with numbers closer than ``tolerance * max(1, |left|, |right|)`` taken as equal."""
-    slack = tolerance * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    slack = tolerance * np.maximum(1.0, np.maximum(left.abs(), right.abs()))
+    gap = (left - right).abs()
+    result: pd.Series
     if op is operator.eq:
-        return np.abs(left - right) <= slack
-    if op is operator.ne:
-        return np.abs(left - right) > slack
-    if op in (operator.le, operator.gt):
-        return op(left, right + slack)
-    return op(left, right - slack)  # lt, ge
+        result = gap <= slack
+    elif op is operator.ne:
+        result = gap > slack
+    elif op in (operator.le, operator.gt):
+        result = op(left, right + slack)
+    else:  # lt, ge
+        result = op(left, right - slack)
+    return result
 
 
 def _compare(
@@ -194,7 +199,7 @@ def _elementwise(function: Callable[..., pd.Series]) -> Callable[..., Value]:
 
 def _ufunc(ufunc: np.ufunc, name: str) -> Callable[..., Value]:
     def apply(x: pd.Series) -> pd.Series:
-        return ufunc(_numeric(x, f"{name}()"))
+        return cast("pd.Series", ufunc(_numeric(x, f"{name}()")))
 
     apply.__name__ = name
     return _elementwise(apply)
@@ -220,13 +225,13 @@ def _reduce(ufunc: np.ufunc, name: str) -> Callable[..., Value]:
 
 @_elementwise
 def _clip(x: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
-    return np.minimum(np.maximum(_numeric(x, "clip()"), _numeric(lo, "clip()")), _numeric(hi, "clip()"))
+    return cast("pd.Series", np.minimum(np.maximum(_numeric(x, "clip()"), _numeric(lo, "clip()")), _numeric(hi, "clip()")))
 
 
 @_elementwise
 def _where(condition: pd.Series, if_true: pd.Series, if_false: pd.Series) -> pd.Series:
     truth = _as_boolean(condition, "where()")
-    return if_false.mask(truth.fillna(False), if_true).where(truth.notna())
+    return cast("pd.Series", if_false.mask(truth.fillna(False), if_true).where(truth.notna()))
 
 
 @_elementwise
@@ -264,7 +269,7 @@ def _int(x: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(number.dtype):
         return number.astype("Int64")
     # Truncation toward zero, as Python's int(); missing stays missing (Int64).
-    return np.trunc(number.astype("float64")).astype("Int64")
+    return cast("pd.Series", np.trunc(number.astype("float64")).astype("Int64"))
 
 
 @_elementwise
@@ -778,7 +783,7 @@ class _Interpreter:
         if isinstance(node.op, ast.Pow):
             # Integer powers overflow silently and refuse negative exponents.
             left, right = left.astype("float64"), right.astype("float64")
-        return op(left, right)
+        return cast("pd.Series", op(left, right))
 
     def unary(self, node: ast.UnaryOp) -> pd.Series:
         operand = self.series(node.operand)
@@ -849,7 +854,7 @@ class Expression:
             raise ExpressionError(message, source=self.source, path=self.path) from None
         result = _broadcast(value, frame.index).copy(deep=False)
         result.name = None
-        return result
+        return cast("pd.Series", result)
 
 
 def parse_expression(

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import ast
 import keyword
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Collection, Mapping, NoReturn
+from typing import Any, NoReturn
 
 from formulaic import Formula
 from formulaic.errors import FormulaicError
@@ -38,7 +39,13 @@ from formulaic.parser.algos.tokenize import tokenize
 from formulaic.parser.types import ASTNode, Token
 
 from validator.errors import ExpressionError
-from validator.spec.expressions import CONSTANTS, FUNCTIONS, MAX_LENGTH, check_tree, quote_for_message
+from validator.spec.expressions import (
+    CONSTANTS,
+    FUNCTIONS,
+    MAX_LENGTH,
+    check_tree,
+    quote_for_message,
+)
 
 __all__ = ["FORMULA_FUNCTIONS", "FormulaInfo", "check_formula", "formula_context"]
 

@@ -11,13 +11,13 @@ spec is accepted.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from validator.did_you_mean import did_you_mean
 from validator.errors import SpecError
 from validator.gates.load import parse_gates
 from validator.limits import BINS_MAX, BOOTSTRAP_MAX
@@ -30,23 +30,27 @@ from validator.spec.model import (
     CORRECTION_SCOPES,
     COV_TYPES,
     FAMILIES,
+    BinSpec,
+    CoherenceSpec,
+    CoherenceTarget,
     ColumnSpec,
     ConstraintSpec,
     CorrectionSpec,
     DerivedSpec,
-    ModelSpec,
-    BinSpec,
-    CoherenceSpec,
-    CoherenceTarget,
     DistributionsSpec,
     DistributionVariable,
     HeterogeneitySpec,
+    ModelSpec,
     StudySpec,
     UncertaintySpec,
     cov_type_problem,
 )
-from validator.did_you_mean import did_you_mean
-from validator.spec.yaml_source import Reader, describe_kind, join_path, read_yaml, read_yaml_file
+from validator.spec.yaml_source import (
+    Reader,
+    join_path,
+    read_yaml,
+    read_yaml_file,
+)
 
 SPEC_VERSION = 1
 

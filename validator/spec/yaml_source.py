@@ -75,7 +75,7 @@ class BoundedLoader(yaml.SafeLoader):
             text += key if key.startswith("[") or not text else f".{key}"
         return text
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         label = _label(index)
         if label is not None:
             self._keys.append(label)
@@ -87,7 +87,10 @@ class BoundedLoader(yaml.SafeLoader):
                 raise YamlLimitError(f"the YAML nests deeper than the limit of {YAML_DEPTH_MAX} levels", self._where())
             node = super().compose_node(parent, index)
             self._depth -= 1
-            self._sizes[id(node)] = size = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+            if node is None:
+                return None
+            size = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
+            self._sizes[id(node)] = size
             if size > YAML_NODES_MAX:
                 raise YamlLimitError(
                     f"the YAML expands to more than {YAML_NODES_MAX:,} values once its aliases are expanded",
@@ -98,7 +101,7 @@ class BoundedLoader(yaml.SafeLoader):
             if label is not None:
                 self._keys.pop()
 
-    def _alias(self, parent: Node | None, index: Any) -> Node:
+    def _alias(self, parent: Node | None, index: Any) -> Node | None:
         self._aliases += 1
         if self._aliases > YAML_ALIASES_MAX:
             raise YamlLimitError(f"the YAML uses more than {YAML_ALIASES_MAX:,} aliases", self._where())
@@ -107,7 +110,7 @@ class BoundedLoader(yaml.SafeLoader):
             raise YamlLimitError("an alias refers to the value that contains it (a recursive alias)", self._where())
         return node
 
-    def compose_mapping_node(self, anchor: str | None) -> MappingNode:  # type: ignore[override]
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:
         node = super().compose_mapping_node(anchor)
         seen: set[tuple[str, str]] = set()
         for key, _value in node.value:
@@ -162,7 +165,7 @@ def read_yaml(text: str, *, source: str | None = None) -> Any:
     {'a': ['yes', True]}
     """
     try:
-        return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=BoundedLoader)
     except YamlLimitError as exc:
         raise SpecError(exc.message, source=source, path=exc.path or None) from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,69 @@
+"""Constrained decoding: the turn's answer as a JSON schema, and replies in that shape parse."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from validator.simulate.answers import parse_reply
+from validator.simulate.schema import answer_schema, response_format
+from validator.spec.bundled import bundled_spec_path
+from validator.spec.load import load_spec, parse_spec_text
+
+KEY = "sk-test-schema-0123456789"
+
+
+def _constrained_spec():
+    text = bundled_spec_path("hunt2025").read_text(encoding="utf-8")
+    return parse_spec_text(text.replace("\nsimulation:\n", "\nsimulation:\n  constrained_decoding: true\n", 1), source="hunt2025-constrained.yaml")
+
+
+def test_the_option_is_off_by_default_and_read_from_the_spec() -> None:
+    assert load_spec("hunt2025").simulation.constrained_decoding is False
+    assert _constrained_spec().simulation.constrained_decoding is True
+
+
+def test_the_schema_has_one_array_per_answer_item_in_order() -> None:
+    sim = load_spec("hunt2025").simulation
+    schema = answer_schema(sim.turns[1])
+    items = list(schema["properties"].values())
+    assert list(schema["properties"]) == [item.label for item in sim.turns[1].answer] == schema["required"]
+    assert [item["type"] for item in items] == ["array"] * len(sim.turns[1].answer)
+    beliefs = items[0]
+    assert beliefs["minItems"] == beliefs["maxItems"] == 3
+    assert all(e["minimum"] == 0 and e["maximum"] == 100 for e in beliefs["prefixItems"])
+    assert response_format(sim.turns[1])["type"] == "json_schema"
+
+
+@pytest.mark.parametrize(
+    ("turn", "reply"),
+    [
+        (0, '{"pre_choice": ["1"]}'),
+        (1, '{"belief_t1, belief_t2, belief_both": [30, 20, 50], "reasons": ["the costs", "the risk"], "decision": ["abort"], "why": ["I weighed it"]}'),
+    ],
+)
+def test_a_reply_in_the_schema_shape_parses(turn: int, reply: str) -> None:
+    sim = load_spec("hunt2025").simulation
+    json.loads(reply)  # the shape the schema asks for is JSON
+    values = parse_reply(reply, sim.turns[turn].answer)
+    assert values
+
+
+def test_requests_carry_the_schema_and_json_replies_give_participants(fs, demo_paths, tmp_path) -> None:
+    from validator.simulate.session import simulate
+
+    def json_reply(request):
+        if request.turn <= 1:
+            return fs.Scripted(content='{"pre_choice": ["2"]}')
+        return fs.Scripted(content='{"beliefs": [40, 30, 30], "reasons": ["costs"], "decision": ["1"], "why": ["because"]}')
+
+    with fs.FixtureServer(json_reply) as server:
+        report = simulate(
+            _constrained_spec(), demo_paths["human"], tmp_path / "sim.csv", model="fixture", base_url=server.url,
+            n=3, progress="none", environ={"OPENAI_API_KEY": KEY},
+        )
+        bodies = [r.body for r in server.chat_requests()]
+    assert report.ok == 3
+    assert all(body["response_format"]["type"] == "json_schema" for body in bodies)
+    assert {len(body["response_format"]["json_schema"]["schema"]["properties"]) for body in bodies} == {1, 4}
