@@ -178,7 +178,7 @@ def _add_gates(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="propose thresholds that a fresh human sample of the same size passes jointly with probability --level (95%%)",
         description="Draw pairs of independent samples from the human data (random halves for distances and the "
         "value-action gap, rescaled to the real sizes; bootstrap samples for recovery and unique structures), run "
-        "every metric on each pair, and propose thresholds that --level (default 95%) of the pairs pass jointly.",
+        "every metric on each pair, and propose thresholds that 95% of the pairs pass jointly (--level sets the share).",
     )
     sg.add_argument("human", help="the human data file")
     sg.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
