@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from validator.report import markdown as mdx
-from validator.report.escape import md, md_code
 from validator.gates.records import threshold_text
 from validator.present.formatting import fmt_level
+from validator.report import markdown as mdx
+from validator.report.escape import md, md_code
 from validator.report.verdict import breakable
 from validator.results import CheckResult, SimulationResult
 from validator.spec.model import StudySpec
