@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from scipy.spatial.distance import jensenshannon
 
+from validator.alignment.check import compare_distributions
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.alignment.check import compare_distributions
+from validator.checks.record import prefixed
 from validator.spec.load import load_spec, parse_spec_text
 
 SPEC = load_spec("hunt2025")
@@ -55,7 +56,9 @@ def test_js_equals_scipy_on_the_binned_histograms():
     expected_s = np.histogram(sim.score, bins=10, range=(0, 100))[0]
     overall = result.variable("score").overall
     assert list(overall.human_counts) == list(expected_h)
-    assert overall.js.estimate == pytest.approx(jensenshannon(expected_h, expected_s, base=2), abs=1e-12)
+    # Without bootstrap replicates there is no bias correction: the estimate is the plug-in.
+    assert overall.js.plug_in == pytest.approx(jensenshannon(expected_h, expected_s, base=2), abs=1e-12)
+    assert overall.js.estimate == overall.js.plug_in
 
 
 def test_identical_data_has_distance_zero_and_lies_within_the_noise_floor():
@@ -75,7 +78,8 @@ def test_disjoint_supports_have_distance_one():
     assert result.variable("score").overall.js.estimate == pytest.approx(1.0, abs=1e-12)
 
 
-def test_a_subgroup_missing_from_one_dataset_is_reported_flagged_and_left_out_of_aggregates():
+def test_a_subgroup_missing_from_the_simulation_is_reported_and_fails_the_worst_group_aggregate():
+    # Before: an absent group was treated as low-n and left out of the max, so deleting a group passed.
     human = frame(300, 6, groups=("a", "b", "c"))
     sim = frame(300, 7, groups=("a", "b"))
     result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(replicates=50))
@@ -85,10 +89,21 @@ def test_a_subgroup_missing_from_one_dataset_is_reported_flagged_and_left_out_of
     missing = levels["c"]
     assert missing.n_sim == 0 and missing.low_n and missing.note == "absent from the simulated data"
     assert missing.js.estimate is None
-    assert breakdown.n_levels_aggregated == 2
-    assert breakdown.max == pytest.approx(max(levels["a"].js.estimate, levels["b"].js.estimate))
+    assert breakdown.missing_levels == ("c",)
+    assert breakdown.n_levels_aggregated == 3
+    assert breakdown.max == 1.0
     document = result.to_dict()
     assert document["score"]["by"]["group"]["levels"]["c"]["js"]["estimate"] is None
+    assert document["score"]["by"]["group"]["missing_levels"] == ["c"]
+    assert result.default_verdict is not None and result.default_verdict.verdict == "fail"
+    assert "group=c (" in result.default_verdict.reason
+
+
+def test_a_group_too_small_on_the_human_side_is_not_counted_as_missing():
+    human = frame(300, 6, groups=("a", "b")).assign(group=["a"] * 150 + ["b"] * 140 + ["c"] * 10)
+    sim = frame(300, 7, groups=("a", "b"))
+    result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(replicates=0))
+    assert result.variable("score").by[0].missing_levels == ()
 
 
 def test_small_groups_are_flagged_low_n():
@@ -133,3 +148,117 @@ def test_results_do_not_depend_on_the_order_checks_run_in(demo_paths):
     first = compare_distributions(human, sim, SPEC.distributions, ctx).to_dict()
     second = compare_distributions(human, sim, SPEC.distributions, ctx).to_dict()
     assert first == second
+
+
+def test_out_of_bin_values_go_to_an_overflow_bin_that_js_and_tvd_see():
+    # Before: 30% of simulated values at 250 with bins over [0, 100] vanished from JS and TVD only
+    # (JS used n = 140 while Wasserstein and KS used 200), with no note.
+    human = frame(200, 20)
+    sim = frame(200, 21).assign(score=lambda f: np.where(np.arange(200) < 60, 250, f.score))
+    result = compare_distributions(dataset(human), dataset(sim, LOOSE), LOOSE.distributions, CheckContext(replicates=0))
+    overall = result.variable("score").overall
+    assert result.variable("score").labels[-1] == "> 100"
+    assert overall.n_sim == 200 and overall.sim_counts[-1] == 60 and overall.human_counts[-1] == 0
+    assert overall.out_of_bins_sim == 60 and overall.out_of_bins_human == 0
+    assert overall.note == "0 human and 60 simulated values outside the bins [0, 100], counted in overflow bins"
+    assert overall.js.plug_in is not None and overall.js.plug_in > 0.4
+
+
+def test_without_values_outside_the_bins_there_is_no_overflow_bin():
+    result = compare_distributions(dataset(frame(200, 22)), dataset(frame(200, 23)), TINY.distributions, CheckContext(replicates=0))
+    assert len(result.variable("score").labels) == 10 and result.variable("score").overall.out_of_bins_sim == 0
+
+
+LOOSE = parse_spec_text(
+    """
+name: loose
+columns:
+  score: {type: numeric, range: [0, 1000]}
+  group: {type: categorical, values: [a, b, c]}
+  answer: {type: categorical, values: [yes, no]}
+distributions:
+  variables:
+    - {name: score, bins: {start: 0, stop: 100, count: 10}}
+    - {name: answer}
+  mean_over: [score]
+  breakdowns: [group]
+  min_group_size: 30
+""",
+    source="loose.yaml",
+)
+
+
+def test_every_interval_in_the_json_contains_its_estimate(demo_paths):
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim = read_dataset(demo_paths["finetuned_balanced"], SPEC)
+    document = compare_distributions(human, sim, SPEC.distributions, CheckContext(seed=2, replicates=100)).to_dict()
+    seen = 0
+
+    def walk(node):  # type: ignore[no-untyped-def]
+        nonlocal seen
+        if isinstance(node, dict):
+            if node.get("estimate") is not None and node.get("low") is not None:
+                assert node["low"] <= node["estimate"] <= node["high"], node
+                seen += 1
+            for value in node.values():
+                walk(value)
+
+    walk(document)
+    assert seen > 100
+
+
+@pytest.fixture(scope="module")
+def demo_verdicts(demo_paths):  # type: ignore[no-untyped-def]
+    from validator.demo.generate import generate_human
+
+    human = read_dataset(demo_paths["human"], SPEC)
+    ctx = CheckContext(seed=0, replicates=200)
+    runs = {"unfinetuned": read_dataset(demo_paths["unfinetuned"], SPEC), "fresh": read_dataset(generate_human(929, seed=4242), SPEC, label="fresh")}
+    return {name: compare_distributions(human, sim, SPEC.distributions, ctx) for name, sim in runs.items()}
+
+
+def test_the_unfinetuned_demo_run_fails_the_alignment_verdict_with_its_numbers(demo_verdicts):
+    verdict = demo_verdicts["unfinetuned"].default_verdict
+    assert verdict is not None and verdict.verdict == "fail"
+    assert "for a fresh human sample (joint 95% point over" in verdict.reason and "family-wise p = " in verdict.reason
+
+
+def test_a_fresh_sample_of_the_human_generator_passes_the_alignment_verdict(demo_verdicts):
+    verdict = demo_verdicts["fresh"].default_verdict
+    assert verdict is not None and verdict.verdict == "pass", verdict
+
+
+def test_deleting_every_asian_and_other_row_fails_the_worst_group_gate_and_the_verdict(demo_paths):
+    # Before: an absent group was left out of the max, so this simulation passed the worst-group JS gate.
+    from validator.gates.evaluate import evaluate_gate
+    from validator.gates.records import Gate
+
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim_frame = pd.read_csv(demo_paths["finetuned_random"], comment="#")
+    sim = read_dataset(sim_frame[~sim_frame.ethnicity.isin(["Asian", "Other"])], SPEC, label="sim")
+    result = compare_distributions(human, sim, SPEC.distributions, CheckContext(replicates=0))
+    assert result.mean_js is not None
+    by_ethnicity = result.mean_js.by[0]
+    assert by_ethnicity.missing_levels == ("Asian", "Other") and by_ethnicity.max == 1.0
+    gate = Gate("worst", "distribution.mean_js.by.ethnicity.max", "<=", 0.5)
+    values = {value.path: value for value in prefixed(result.metrics(), "distribution")}
+    outcome = evaluate_gate(gate, values)
+    assert not outcome.passed and outcome.observed == 1.0
+    plug_in = Gate("worst raw", "distribution.mean_js.by.ethnicity.max_plug_in", "<=", 0.5)
+    assert evaluate_gate(plug_in, values).observed == 1.0
+    assert result.default_verdict is not None and result.default_verdict.verdict == "fail"
+    assert result.default_verdict.reason.startswith("absent from the simulation: ethnicity=Asian (")
+
+
+def test_too_few_rows_make_the_verdict_inconclusive():
+    result = compare_distributions(dataset(frame(20, 30)), dataset(frame(20, 31)), TINY.distributions, CheckContext(replicates=50))
+    assert result.default_verdict is not None and result.default_verdict.verdict == "inconclusive"
+    assert result.default_verdict.reason == "too few rows to compare distributions (20 < min_group_size 30)"
+
+
+def test_floors_are_random_relabellings_that_keep_each_group_s_sizes():
+    human, sim = frame(300, 40, groups=("a", "b", "c")), frame(200, 41, groups=("a", "b", "c"))
+    result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(replicates=200))
+    overall = result.variable("score").overall
+    assert overall.js.floor is not None and overall.js.floor.draws == 200
+    assert overall.js.within_floor == (overall.js.plug_in <= overall.js.floor.p95)  # type: ignore[operator]

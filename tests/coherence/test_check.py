@@ -46,3 +46,21 @@ def test_percentile_interval_of_the_gap_covers_the_truth_at_about_the_nominal_ra
         interval = percentile_interval(samples, 0.95)
         covered += interval.low <= truth <= interval.high
     assert 0.90 <= covered / runs <= 0.99
+
+
+def test_default_verdict_fails_the_unfinetuned_run_and_passes_a_fresh_human_sample(demo_paths):  # type: ignore[no-untyped-def]
+    from validator.api import read_dataset as read
+    from validator.checks.context import CheckContext as Context
+    from validator.coherence.check import compare_coherence as compare
+    from validator.demo.generate import generate_human
+    from validator.spec.load import load_spec as load
+
+    spec = load("hunt2025")
+    human = read(demo_paths["human"], spec)
+    ctx = Context(seed=0, replicates=200)
+    bad = compare(human, read(demo_paths["unfinetuned"], spec), spec.coherence[0], ctx)
+    assert bad.default_verdict is not None and bad.default_verdict.verdict == "fail"
+    assert bad.default_verdict.reason.startswith("value-action gap, simulation - human 0.")
+    assert "for a fresh human sample (central 95%)" in bad.default_verdict.reason
+    good = compare(human, read(generate_human(929, seed=4242), spec, label="fresh"), spec.coherence[0], ctx)
+    assert good.default_verdict is not None and good.default_verdict.verdict == "pass", good.default_verdict

@@ -22,7 +22,8 @@ def suggestion(demo_paths):  # type: ignore[no-untyped-def]
 def test_suggested_gates_cover_every_construct_and_are_jointly_calibrated(suggestion):
     paths = [g.path for g in suggestion.gates]
     assert "recovery.f1_sign" in paths and "coherence.value_action_gap.difference" in paths
-    assert "distribution.mean_js.overall" in paths and "heterogeneity.belief_structures.ratio_at_equal_n" in paths
+    # Distance gates are on the plug-in distance, the statistic the calibration draws describe.
+    assert "distribution.mean_js.overall.plug_in" in paths and "heterogeneity.belief_structures.ratio_at_equal_n" in paths
     assert suggestion.joint_pass >= 0.95
     assert all(g.severity == "error" for g in suggestion.gates)
 
@@ -49,3 +50,54 @@ def test_the_yaml_is_a_loadable_gates_file(suggestion, tmp_path):
     path.write_text(suggestion_yaml(suggestion, "hunt2025", "human.csv"))
     loaded = load_gates_file(path, SPEC)
     assert [(g.path, g.comparison, g.threshold) for g in loaded] == [(g.path, g.comparison, g.threshold) for g in suggestion.gates]
+
+
+def test_the_header_states_the_joint_pass_rate_it_computed(suggestion):
+    text = suggestion_yaml(suggestion, "hunt2025", "human.csv")
+    assert f"so that {100 * suggestion.joint_pass:.1f}% of the draws pass all gates together" in text
+    assert "97.5%" not in text
+    assert "threshold Monte-Carlo spread +- " in text
+
+
+@pytest.mark.parametrize(
+    ("values", "direction", "best", "expected"),
+    [
+        # 3% of the draws flip a sign: a 0.5% tail must not give `sign_flips <= 0`.
+        ([0.0] * 97 + [1.0] * 3, "upper", 0.0, 1.0),
+        ([0.0] * 100, "upper", 0.0, 0.0),
+        ([1.0] * 95 + [0.9] * 5, "lower", 1.0, 0.9),
+    ],
+)
+def test_a_bounded_gate_is_not_left_at_its_best_value_when_draws_miss_it(values, direction, best, expected):
+    import numpy as np
+
+    from validator.gates.thresholds import _bounds
+
+    low, high = _bounds(np.array(values), direction, 0.005 if direction == "upper" else 0.001, best)
+    assert (high if direction == "upper" else low) == expected
+
+
+def test_a_metric_constant_over_every_draw_gets_no_gate():
+    # Before: a heterogeneity ratio that is 1 in every draw became `threshold: [1.0, 1.0]`.
+    import numpy as np
+    import pandas as pd
+
+    from validator.spec.load import parse_spec_text
+
+    spec = parse_spec_text(
+        """
+name: few
+columns:
+  a: {type: categorical, values: [x, y]}
+  score: {type: numeric, range: [0, 100]}
+heterogeneity:
+  - {name: pairs, columns: [a]}
+""",
+        source="few.yaml",
+    )
+    rng = np.random.default_rng(0)
+    human = read_dataset(pd.DataFrame({"a": rng.choice(["x", "y"], 400), "score": rng.integers(0, 100, 400)}), spec, label="h")
+    suggestion = suggest_gates(spec, human, draws=20, seed=0, workers=1)
+    assert suggestion.gates == ()
+    assert "every draw gave 1" in suggestion.skipped["heterogeneity.pairs.ratio_at_equal_n"]
+    assert "# not gated: heterogeneity.pairs.ratio_at_equal_n" in suggestion_yaml(suggestion, "few", "h")

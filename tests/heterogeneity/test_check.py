@@ -39,3 +39,22 @@ def test_a_larger_simulation_is_compared_at_the_human_n(demo_paths):
     assert result.sim_at_human_n.low <= result.sim_at_human_n.mean <= result.sim_at_human_n.high
     assert result.sim_at_human_n.mean < result.sim.unique
     assert result.to_dict()["equal_n"] == 929
+
+
+def test_default_verdict_fails_the_unfinetuned_run_and_passes_a_fresh_human_sample(demo_paths):  # type: ignore[no-untyped-def]
+    from validator.api import read_dataset as read
+    from validator.checks.context import CheckContext as Context
+    from validator.demo.generate import generate_human
+    from validator.heterogeneity.check import compare_structures as compare
+    from validator.spec.load import load_spec as load
+
+    spec = load("hunt2025")
+    human = read(demo_paths["human"], spec)
+    ctx = Context(seed=0, replicates=200)
+    bad = compare(human, read(demo_paths["unfinetuned"], spec), spec.heterogeneity[0], ctx)
+    assert bad.default_verdict is not None and bad.default_verdict.verdict == "fail"
+    assert bad.default_verdict.reason.startswith("unique structures, simulation / human at equal n 0.0")
+    good = compare(human, read(generate_human(929, seed=4242), spec, label="fresh"), spec.heterogeneity[0], ctx)
+    assert good.default_verdict is not None and good.default_verdict.verdict == "pass", good.default_verdict
+    off = compare(human, read(demo_paths["unfinetuned"], spec), spec.heterogeneity[0], Context(replicates=0))
+    assert off.default_verdict is not None and off.default_verdict.verdict == "inconclusive"

@@ -14,6 +14,7 @@ in one matrix product.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -104,7 +105,7 @@ def bin_labels(start: float, stop: float, count: int) -> tuple[str, ...]:
     ('[0, 50)', '[50, 100]')
     """
     edges = bin_edges(start, stop, count)
-    labels = [f"[{_number(lo)}, {_number(hi)})" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels = [f"[{_number(lo)}, {_number(hi)})" for lo, hi in itertools.pairwise(edges)]
     labels[-1] = labels[-1][:-1] + "]"
     return tuple(labels)
 

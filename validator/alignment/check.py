@@ -7,16 +7,28 @@ Kolmogorov-Smirnov test and the dispersion ratio SD(sim) / SD(human); for
 categorical ones a chi-square test of homogeneity. ``mean_js`` is the mean JS
 distance over the spec's ``mean_over`` variables.
 
-Every distance gets a percentile bootstrap interval (human and simulated rows
-resampled independently, B times) and a human noise floor: the distance
-between two independent resamples of the human rows (of that group) at the
-sizes of the comparison. Groups with fewer than ``min_group_size`` rows in
-either dataset are reported, flagged ``low_n`` and left out of aggregates.
+Every distance estimates the distance between the two populations'
+distributions under the spec's binning. It is reported bias-corrected, with a
+bootstrap interval chosen by measured coverage (human and simulated rows
+resampled independently, B times; :mod:`validator.alignment.uncertainty`), the
+raw sample distance as ``plug_in``, and a noise floor: the plug-in distances of
+B random relabellings of the pooled rows, stratified by the breakdowns so each
+group keeps its sizes (:mod:`validator.alignment.permutation`). One
+family-wise verdict over every JS flag is calibrated on the same relabellings
+(:mod:`validator.checks.joint_floor`).
+
+Groups with fewer than ``min_group_size`` rows in either dataset are reported,
+flagged ``low_n`` and left out of aggregates, except a group with enough human
+rows and *no* simulated row: it is listed in ``missing_levels``, counts as the
+largest possible distance (1) in the aggregates and fails the verdict. Numeric
+values outside the bins go to overflow bins (``< start``, ``> stop``) that
+exist only when some value falls there, so JS and TVD see them as the
+Wasserstein and KS statistics (computed on the values) do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,15 +36,35 @@ import numpy as np
 import pandas as pd
 
 from validator.alignment.binning import bin_codes, bin_labels, category_codes, counts
-from validator.alignment.distances import chi_square_test, dispersion_ratio, js_distance, ks_from_counts, ks_test, tv_distance, wasserstein_from_counts
-from validator.bootstrap.weights import bootstrap_weights, resample_weights
+from validator.alignment.distances import (
+    chi_square_test,
+    dispersion_ratio,
+    js_distance,
+    ks_from_counts,
+    ks_test,
+    tv_distance,
+    wasserstein_from_counts,
+)
+from validator.alignment.permutation import permutation_labels, strata_codes
+from validator.alignment.uncertainty import distance_metric, mean_distance_metric
+from validator.bootstrap.weights import bootstrap_weights
 from validator.checks.context import CheckContext
+from validator.checks.joint_floor import (
+    Flag,
+    JointFloor,
+    joint_floor,
+    verdict_from_joint,
+)
 from validator.checks.metric import Metric, make_metric
 from validator.checks.record import MetricValue, prefixed
 from validator.io.ingest import Dataset
 from validator.spec.model import DistributionsSpec, DistributionVariable
+from validator.verdict.records import ConstructVerdict
 
 OVERALL = "overall"
+
+#: The aggregate value of a subgroup the simulation lacks: the largest JS (and TVD) distance.
+ABSENT_DISTANCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +87,8 @@ class VariableComparison:
     chi2_p_value: float | None = None
     chi2_dof: int | None = None
     dispersion_ratio: Metric | None = None
+    out_of_bins_human: int = 0
+    out_of_bins_sim: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         block: dict[str, Any] = {
@@ -62,6 +96,8 @@ class VariableComparison:
             "n_sim": self.n_sim,
             "low_n": self.low_n,
             "note": self.note,
+            "out_of_bins_human": self.out_of_bins_human,
+            "out_of_bins_sim": self.out_of_bins_sim,
             "js": self.js.to_dict(),
             "tvd": self.tvd.to_dict(),
         }
@@ -79,8 +115,13 @@ class VariableComparison:
         return block
 
     def metrics(self) -> Iterator[MetricValue]:
-        """The distances of this comparison (paths ``js``, ``tvd``, and for numeric variables the rest)."""
+        """The distances of this comparison (paths ``js``, ``tvd``, and for numeric variables the rest).
+
+        ``js.plug_in`` is the raw sample JS distance: the statistic the noise floor
+        and suggested gates describe (``js`` itself is bias-corrected).
+        """
         yield MetricValue.from_metric("js", self.js)
+        yield MetricValue.of("js.plug_in", self.js.plug_in)
         yield MetricValue.from_metric("tvd", self.tvd)
         if self.wasserstein is not None:
             yield MetricValue.from_metric("wasserstein", self.wasserstein)
@@ -102,6 +143,7 @@ class MeanComparison:
 
     def metrics(self) -> Iterator[MetricValue]:
         yield MetricValue.from_metric("", self.js)
+        yield MetricValue.of("plug_in", self.js.plug_in)
 
 
 @dataclass(frozen=True)
@@ -113,19 +155,24 @@ class Breakdown:
     max: float | None
     mean: float | None
     n_levels_aggregated: int
+    missing_levels: tuple[str, ...] = ()
+    max_plug_in: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "max": self.max,
             "mean": self.mean,
+            "max_plug_in": self.max_plug_in,
             "n_levels_aggregated": self.n_levels_aggregated,
+            "missing_levels": list(self.missing_levels),
             "levels": {level: item.to_dict() for level, item in self.levels},
         }
 
     def metrics(self) -> Iterator[MetricValue]:
-        """``max`` and ``mean`` over the levels with enough rows, and each level's own metrics."""
+        """``max``, ``mean`` and ``max_plug_in`` over the levels with enough rows (an absent level counts as 1), and each level's own metrics."""
         yield MetricValue.of("max", self.max)
         yield MetricValue.of("mean", self.mean)
+        yield MetricValue.of("max_plug_in", self.max_plug_in)
         for level, item in self.levels:
             yield from prefixed(item.metrics(), f"levels.{level}")
 
@@ -174,6 +221,8 @@ class DistributionResult:
     min_group_size: int
     variables: tuple[VariableResult, ...]
     mean_js: MeanResult | None
+    default_verdict: ConstructVerdict | None = None
+    joint_floor: JointFloor | None = None
 
     def variable(self, name: str) -> VariableResult:
         for result in self.variables:
@@ -187,6 +236,8 @@ class DistributionResult:
             block[result.variable] = result.to_dict()
         if self.mean_js is not None:
             block["mean_js"] = self.mean_js.to_dict()
+        block["default_verdict"] = self.default_verdict.to_dict() if self.default_verdict else None
+        block["joint_floor"] = self.joint_floor.to_dict() if self.joint_floor else None
         return block
 
     def metrics(self) -> Iterator[MetricValue]:
@@ -210,6 +261,38 @@ class _Coded:
     sim_support: np.ndarray | None = None
     human_values: np.ndarray | None = None
     sim_values: np.ndarray | None = None
+    human_out: np.ndarray | None = None
+    sim_out: np.ndarray | None = None
+
+    def pooled(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Bin codes (and support codes) of the human rows followed by the simulated rows."""
+        codes = np.concatenate([self.human, self.sim])
+        if self.human_support is None or self.sim_support is None:
+            return codes, None
+        return codes, np.concatenate([self.human_support, self.sim_support])
+
+
+def _binned(h_values: np.ndarray, s_values: np.ndarray, start: float, stop: float, count: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Bin codes of both samples, with an overflow bin on each side that some value falls in."""
+    labels = list(bin_labels(start, stop, count))
+    below = bool((h_values < start).any() or (s_values < start).any())
+    above = bool((h_values > stop).any() or (s_values > stop).any())
+    shift = 1 if below else 0
+
+    def codes(values: np.ndarray) -> np.ndarray:
+        out = bin_codes(values, start, stop, count)
+        out = np.where(out >= 0, out + shift, out)
+        if below:
+            out[values < start] = 0
+        if above:
+            out[values > stop] = count + shift
+        return out
+
+    if below:
+        labels.insert(0, f"< {start:g}")
+    if above:
+        labels.append(f"> {stop:g}")
+    return tuple(labels), codes(h_values), codes(s_values)
 
 
 def _code(variable: DistributionVariable, human: pd.DataFrame, sim: pd.DataFrame) -> _Coded:
@@ -232,16 +315,22 @@ def _code(variable: DistributionVariable, human: pd.DataFrame, sim: pd.DataFrame
         codes[~np.isfinite(values)] = -1
         return codes
 
+    def outside(values: np.ndarray) -> np.ndarray:
+        return np.asarray(np.isfinite(values) & ((values < start) | (values > stop)), dtype=bool)
+
+    labels, h_codes, s_codes = _binned(h_values, s_values, start, stop, count)
     return _Coded(
         variable,
-        bin_labels(start, stop, count),
-        bin_codes(h_values, start, stop, count),
-        bin_codes(s_values, start, stop, count),
+        labels,
+        h_codes,
+        s_codes,
         support,
         support_codes(h_values),
         support_codes(s_values),
         h_values,
         s_values,
+        outside(h_values),
+        outside(s_values),
     )
 
 
@@ -291,6 +380,55 @@ def _side_counts(coded: _Coded, side: str, mask: np.ndarray, weights: np.ndarray
     return c, sc
 
 
+@dataclass(frozen=True)
+class _Group:
+    key: str
+    h_mask: np.ndarray
+    s_mask: np.ndarray
+
+
+def _permutation_floors(coded_all: list[_Coded], mean_over: tuple[str, ...], groups: list[_Group], strata: np.ndarray, ctx: CheckContext) -> dict[str, _Samples]:
+    """Plug-in distances of every group under the same stratified relabellings of the pooled rows."""
+    floors = {g.key: _Samples() for g in groups}
+    live = [g for g in groups if g.h_mask.any() and g.s_mask.any()]
+    if not ctx.replicates or not live:
+        return floors
+    n_h = live[0].h_mask.size
+    is_human = np.concatenate([np.ones(n_h, dtype=bool), np.zeros(live[0].s_mask.size, dtype=bool)])
+    pooled = [c.pooled() for c in coded_all]
+    for labels in permutation_labels(strata, is_human, ctx.replicates, ctx.rng("distribution", "permutation")):
+        for group in live:
+            mask = np.concatenate([group.h_mask, group.s_mask])
+            w_a = labels[:, mask]
+            js_parts = []
+            for coded, (codes, support_codes) in zip(coded_all, pooled):
+                k = len(coded.labels)
+                # The other side's counts are the group's total minus this side's.
+                ac = counts(codes[mask], k, w_a)
+                bc = counts(codes[mask], k) - ac
+                as_ = bs = None
+                if support_codes is not None and coded.support is not None:
+                    as_ = counts(support_codes[mask], len(coded.support), w_a)
+                    bs = counts(support_codes[mask], len(coded.support)) - as_
+                for name, values in _distances(coded, ac, bc, as_, bs).items():
+                    floors[group.key].add(f"floor:{coded.variable.name}:{name}", values)
+                if coded.variable.name in mean_over:
+                    js_parts.append(np.asarray(js_distance(ac, bc)))
+            if js_parts:
+                floors[group.key].add("floor:mean_js", np.mean(js_parts, axis=0))
+    return floors
+
+
+def _out_of_bins_note(coded: _Coded, h_mask: np.ndarray, s_mask: np.ndarray) -> tuple[int, int, str | None]:
+    if coded.human_out is None or coded.sim_out is None or coded.variable.bins is None:
+        return 0, 0, None
+    n_h, n_s = int(coded.human_out[h_mask].sum()), int(coded.sim_out[s_mask].sum())
+    if not (n_h or n_s):
+        return 0, 0, None
+    b = coded.variable.bins
+    return n_h, n_s, f"{n_h} human and {n_s} simulated values outside the bins [{b.start:g}, {b.stop:g}], counted in overflow bins"
+
+
 def _compare_group(
     coded_all: list[_Coded],
     mean_over: tuple[str, ...],
@@ -299,13 +437,13 @@ def _compare_group(
     min_size: int,
     ctx: CheckContext,
     key: str,
+    floor: _Samples,
 ) -> tuple[list[VariableComparison], MeanComparison | None]:
     samples = _Samples()
     n_h_rows, n_s_rows = int(h_mask.sum()), int(s_mask.sum())
     if ctx.replicates and n_h_rows and n_s_rows:
         rng_h, rng_s = ctx.rng("distribution", key, "human"), ctx.rng("distribution", key, "sim")
         for w_h, w_s in zip(bootstrap_weights(n_h_rows, ctx.replicates, rng_h), bootstrap_weights(n_s_rows, ctx.replicates, rng_s)):
-            js_parts = []
             for coded in coded_all:
                 hc, hs = _side_counts(coded, "human", h_mask, w_h)
                 sc, ss = _side_counts(coded, "sim", s_mask, w_s)
@@ -316,56 +454,41 @@ def _compare_group(
                         f"boot:{coded.variable.name}:dispersion",
                         np.asarray(dispersion_ratio(coded.sim_values[s_mask], w_s, coded.human_values[h_mask], w_h)),
                     )
-                if coded.variable.name in mean_over:
-                    js_parts.append(np.asarray(js_distance(hc, sc)))
-            if js_parts:
-                samples.add("boot:mean_js", np.mean(js_parts, axis=0))
-        # The noise floor: two independent resamples of this group's human rows, at the comparison's sizes.
-        rng_f = ctx.rng("distribution", key, "floor")
-        pairs = zip(
-            resample_weights(n_h_rows, n_h_rows, ctx.replicates, rng_f),
-            resample_weights(n_h_rows, n_s_rows, ctx.replicates, rng_f),
-        )
-        for w_a, w_b in pairs:
-            js_parts = []
-            for coded in coded_all:
-                ac, as_ = _side_counts(coded, "human", h_mask, w_a)
-                bc, bs = _side_counts(coded, "human", h_mask, w_b)
-                for name, values in _distances(coded, ac, bc, as_, bs).items():
-                    samples.add(f"floor:{coded.variable.name}:{name}", values)
-                if coded.variable.name in mean_over:
-                    js_parts.append(np.asarray(js_distance(ac, bc)))
-            if js_parts:
-                samples.add("floor:mean_js", np.mean(js_parts, axis=0))
 
     comparisons: list[VariableComparison] = []
-    js_points: list[float] = []
+    js_points: list[float | None] = []
     for coded in coded_all:
         name = coded.variable.name
         n_h, n_s = _n_valid(coded.human, h_mask), _n_valid(coded.sim, s_mask)
         hc, hs = _side_counts(coded, "human", h_mask, None)
         sc, ss = _side_counts(coded, "sim", s_mask, None)
-        note = None
+        notes = []
         if n_h == 0 and n_s == 0:
-            note = "no rows in either dataset"
+            notes.append("no rows in either dataset")
         elif n_h == 0:
-            note = "absent from the human data"
+            notes.append("absent from the human data")
         elif n_s == 0:
-            note = "absent from the simulated data"
+            notes.append("absent from the simulated data")
+        out_h, out_s, out_note = _out_of_bins_note(coded, h_mask, s_mask)
+        if out_note:
+            notes.append(out_note)
         point = _distances(coded, hc, sc, hs, ss) if n_h and n_s else {}
+        rows = min(n_h, n_s)
 
-        def metric(metric_name: str, floor: bool = True) -> Metric:
+        def metric(metric_name: str, point: dict[str, np.ndarray] = point, name: str = name, rows: int = rows) -> Metric:
             estimate = point.get(metric_name)
-            return make_metric(
+            return distance_metric(
                 None if estimate is None else float(estimate),
                 samples.get(f"boot:{name}:{metric_name}"),
                 ctx.level,
-                samples.get(f"floor:{name}:{metric_name}") if floor else None,
+                floor.get(f"floor:{name}:{metric_name}"),
+                rows,
+                "shifted" if metric_name in ("wasserstein", "ks") else "squared",
             )
 
         extra: dict[str, Any] = {}
         if coded.human_values is not None and coded.sim_values is not None:
-            ks_stat, ks_p = ks_test(coded.human_values[h_mask & np.isfinite(coded.human_values)], coded.sim_values[s_mask & np.isfinite(coded.sim_values)]) if n_h and n_s else (None, None)
+            _, ks_p = ks_test(coded.human_values[h_mask & np.isfinite(coded.human_values)], coded.sim_values[s_mask & np.isfinite(coded.sim_values)]) if n_h and n_s else (None, None)
             ratio = dispersion_ratio(coded.sim_values[s_mask], None, coded.human_values[h_mask], None) if n_h and n_s else None
             extra = {
                 "wasserstein": metric("wasserstein"),
@@ -384,70 +507,129 @@ def _compare_group(
             variable=name,
             n_human=n_h,
             n_sim=n_s,
-            low_n=min(n_h, n_s) < min_size,
-            note=note,
+            low_n=rows < min_size,
+            note="; ".join(notes) or None,
             human_counts=tuple(float(x) for x in hc),
             sim_counts=tuple(float(x) for x in sc),
             js=metric("js"),
             tvd=metric("tvd"),
+            out_of_bins_human=out_h,
+            out_of_bins_sim=out_s,
             **extra,
         )
         comparisons.append(comparison)
-        if name in mean_over and comparison.js.estimate is not None:
-            js_points.append(comparison.js.estimate)
+        if name in mean_over:
+            js_points.append(comparison.js.plug_in)
 
     mean = None
     if mean_over:
-        n_h, n_s = int(h_mask.sum()), int(s_mask.sum())
-        estimate = float(np.mean(js_points)) if len(js_points) == len(mean_over) else None
+        boots = [samples.get(f"boot:{v}:js") for v in mean_over]
+        replicates = None if any(b is None for b in boots) else [b for b in boots if b is not None]
         mean = MeanComparison(
-            n_human=n_h,
-            n_sim=n_s,
-            low_n=min(n_h, n_s) < min_size,
-            js=make_metric(estimate, samples.get("boot:mean_js"), ctx.level, samples.get("floor:mean_js")),
+            n_human=n_h_rows,
+            n_sim=n_s_rows,
+            low_n=min(n_h_rows, n_s_rows) < min_size,
+            js=mean_distance_metric(js_points, replicates, ctx.level, floor.get("floor:mean_js"), min(n_h_rows, n_s_rows)),
         )
     return comparisons, mean
 
 
-def _breakdown(by: str, levels: list[tuple[str, Any]], value_of: Callable[[Any], float | None]) -> Breakdown:
-    usable = [value for _, item in levels if not item.low_n and (value := value_of(item)) is not None]
+def _absent(item: Any, min_size: int) -> bool:
+    """A level with enough human rows and no simulated row: the simulation lacks the group."""
+    return bool(item.n_sim == 0 and item.n_human >= min_size)
+
+
+def _breakdown(by: str, levels: list[tuple[str, Any]], min_size: int) -> Breakdown:
+    """Max and mean JS over the levels with enough rows; a level the simulation lacks counts as 1."""
+    usable = [value for _, item in levels if not item.low_n and (value := item.js.estimate) is not None]
+    raw = [value for _, item in levels if not item.low_n and (value := item.js.plug_in) is not None]
+    missing = tuple(level for level, item in levels if _absent(item, min_size))
+    usable += [ABSENT_DISTANCE] * len(missing)
+    raw += [ABSENT_DISTANCE] * len(missing)
     return Breakdown(
         by=by,
         levels=tuple(levels),
         max=float(np.max(usable)) if usable else None,
         mean=float(np.mean(usable)) if usable else None,
         n_levels_aggregated=len(usable),
+        missing_levels=missing,
+        max_plug_in=float(np.max(raw)) if raw else None,
     )
+
+
+def _flags(per_group: list[tuple[str, list[VariableComparison], MeanComparison | None]], floors: dict[str, _Samples]) -> list[Flag]:
+    """The JS flags of every group with enough rows: each variable, and the mean."""
+    flags: list[Flag] = []
+    for key, comparisons, mean in per_group:
+        floor = floors[key]
+        for c in comparisons:
+            draws = floor.get(f"floor:{c.variable}:js")
+            if not c.low_n and c.js.plug_in is not None and draws is not None:
+                flags.append(Flag(f"{c.variable} JS ({key})", c.js.plug_in, draws))
+        if mean is not None and not mean.low_n and mean.js.plug_in is not None:
+            draws = floor.get("floor:mean_js")
+            if draws is not None:
+                flags.append(Flag(f"mean JS ({key})", mean.js.plug_in, draws))
+    return flags
+
+
+def _verdict(
+    per_group: list[tuple[str, list[VariableComparison], MeanComparison | None]],
+    joint: JointFloor | None,
+    min_size: int,
+    ctx: CheckContext,
+) -> ConstructVerdict:
+    _, overall, _ = per_group[0]
+    absent = [(key, c) for key, comparisons, _ in per_group[1:] for c in comparisons[:1] if _absent(c, min_size)]
+    if absent:
+        names = ", ".join(f"{key} ({c.n_human} human rows)" for key, c in absent)
+        return ConstructVerdict("fail", f"absent from the simulation: {names}")
+    rows = min((min(c.n_human, c.n_sim) for c in overall), default=0)
+    if rows < min_size:
+        return ConstructVerdict("inconclusive", f"too few rows to compare distributions ({rows} < min_group_size {min_size})")
+    if not ctx.replicates or joint is None:
+        return ConstructVerdict("inconclusive", "no noise floor to judge the distances against (bootstrap off)")
+    return verdict_from_joint(joint, f"{joint.n_flags} JS distances")
 
 
 def compare_distributions(human: Dataset, sim: Dataset, spec: DistributionsSpec, ctx: CheckContext) -> DistributionResult:
     """Distributional alignment of ``sim`` against ``human`` as declared in the spec's ``distributions``."""
     h, s = human.frame, sim.frame
     coded = [_code(variable, h, s) for variable in spec.variables]
-    all_h, all_s = np.ones(len(h), dtype=bool), np.ones(len(s), dtype=bool)
-    overall, overall_mean = _compare_group(coded, spec.mean_over, all_h, all_s, spec.min_group_size, ctx, OVERALL)
-
-    per_variable_levels: dict[str, dict[str, list[tuple[str, Any]]]] = {c.variable.name: {} for c in coded}
-    mean_levels: dict[str, list[tuple[str, Any]]] = {}
+    groups = [_Group(OVERALL, np.ones(len(h), dtype=bool), np.ones(len(s), dtype=bool))]
+    group_by: list[tuple[str, str, str]] = []
     for by in spec.breakdowns:
         column = next((v for v in spec.variables if v.name == by), None)
         categories = column.categories if column is not None and column.categories else None
         if categories is None and isinstance(h[by].dtype, pd.CategoricalDtype):
             categories = tuple(str(c) for c in h[by].cat.categories)
         for level, h_mask, s_mask in _group_masks(h, s, by, categories):
-            comparisons, mean = _compare_group(coded, spec.mean_over, h_mask, s_mask, spec.min_group_size, ctx, f"{by}={level}")
-            for comparison in comparisons:
-                per_variable_levels[comparison.variable].setdefault(by, []).append((level, comparison))
-            if mean is not None:
-                mean_levels.setdefault(by, []).append((level, mean))
+            groups.append(_Group(f"{by}={level}", h_mask, s_mask))
+            group_by.append((by, level, f"{by}={level}"))
+    strata = strata_codes([h, s], list(spec.breakdowns))
+    floors = _permutation_floors(coded, spec.mean_over, groups, strata, ctx)
+    per_group = []
+    for group in groups:
+        comparisons, mean = _compare_group(coded, spec.mean_over, group.h_mask, group.s_mask, spec.min_group_size, ctx, group.key, floors[group.key])
+        per_group.append((group.key, comparisons, mean))
 
+    overall, overall_mean = per_group[0][1], per_group[0][2]
+    per_variable_levels: dict[str, dict[str, list[tuple[str, Any]]]] = {c.variable.name: {} for c in coded}
+    mean_levels: dict[str, list[tuple[str, Any]]] = {}
+    for (by, level, _), (_, comparisons, mean) in zip(group_by, per_group[1:]):
+        for comparison in comparisons:
+            per_variable_levels[comparison.variable].setdefault(by, []).append((level, comparison))
+        if mean is not None:
+            mean_levels.setdefault(by, []).append((level, mean))
+
+    size = spec.min_group_size
     variables = tuple(
         VariableResult(
             variable=c.variable.name,
             kind="numeric" if c.support is not None else "categorical",
             labels=c.labels,
             overall=comparison,
-            by=tuple(_breakdown(by, per_variable_levels[c.variable.name].get(by, []), lambda item: item.js.estimate) for by in spec.breakdowns),
+            by=tuple(_breakdown(by, per_variable_levels[c.variable.name].get(by, []), size) for by in spec.breakdowns),
         )
         for c, comparison in zip(coded, overall)
     )
@@ -456,6 +638,7 @@ def compare_distributions(human: Dataset, sim: Dataset, spec: DistributionsSpec,
         mean_js = MeanResult(
             variables=spec.mean_over,
             overall=overall_mean,
-            by=tuple(_breakdown(by, mean_levels.get(by, []), lambda item: item.js.estimate) for by in spec.breakdowns),
+            by=tuple(_breakdown(by, mean_levels.get(by, []), size) for by in spec.breakdowns),
         )
-    return DistributionResult(spec.min_group_size, variables, mean_js)
+    joint = joint_floor(_flags(per_group, floors), ctx.level) if ctx.replicates else None
+    return DistributionResult(spec.min_group_size, variables, mean_js, _verdict(per_group, joint, size, ctx), joint)

@@ -13,10 +13,10 @@ from validator.spec.model import DistributionsSpec, StudySpec
 
 #: Each distance: meaning, which way is better, range.
 DISTANCES: dict[str, tuple[str, Better, tuple[float | None, float | None]]] = {
-    "js": ("Jensen-Shannon distance (base 2, in [0, 1])", "lower", (0.0, 1.0)),
-    "tvd": ("total variation distance", "lower", (0.0, 1.0)),
-    "wasserstein": ("Wasserstein-1 distance (units of the variable)", "lower", (0.0, None)),
-    "ks_statistic": ("Kolmogorov-Smirnov statistic", "lower", (0.0, 1.0)),
+    "js": ("Jensen-Shannon distance (base 2, in [0, 1]), bias-corrected", "lower", (0.0, 1.0)),
+    "tvd": ("total variation distance, bias-corrected", "lower", (0.0, 1.0)),
+    "wasserstein": ("Wasserstein-1 distance (units of the variable), bias-corrected", "lower", (0.0, None)),
+    "ks_statistic": ("Kolmogorov-Smirnov statistic, bias-corrected", "lower", (0.0, 1.0)),
     "dispersion_ratio": ("SD(simulation) / SD(human)", "match", (0.0, None)),
 }
 
@@ -33,8 +33,8 @@ def distribution_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
             meaning, better, value_range = DISTANCES[name]
             paths.append(MetricInfo(f"{variable.name}.overall.{name}", f"{meaning} of {variable.name}, all rows", better, value_range, True))
         for by in d.breakdowns:
-            paths.append(MetricInfo(f"{variable.name}.by.{by}.max", f"largest JS distance of {variable.name} over {by} groups with enough rows", "lower", (0.0, 1.0)))
-            paths.append(MetricInfo(f"{variable.name}.by.{by}.mean", f"mean JS distance of {variable.name} over {by} groups with enough rows", "lower", (0.0, 1.0)))
+            paths.append(MetricInfo(f"{variable.name}.by.{by}.max", f"largest JS distance of {variable.name} over {by} groups with enough rows; a missing group counts as 1", "lower", (0.0, 1.0)))
+            paths.append(MetricInfo(f"{variable.name}.by.{by}.mean", f"mean JS distance of {variable.name} over {by} groups with enough rows; a missing group counts as 1", "lower", (0.0, 1.0)))
             for name in names:
                 meaning, better, value_range = DISTANCES[name]
                 paths.append(MetricInfo(f"{variable.name}.by.{by}.levels.*.{name}", f"{meaning} of {variable.name} within one {by} group", better, value_range, True))
@@ -42,9 +42,28 @@ def distribution_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
         over = ", ".join(d.mean_over)
         paths.append(MetricInfo("mean_js.overall", f"mean JS distance over {over}, all rows", "lower", (0.0, 1.0), True))
         for by in d.breakdowns:
-            paths.append(MetricInfo(f"mean_js.by.{by}.max", f"largest mean JS distance over {by} groups with enough rows", "lower", (0.0, 1.0)))
-            paths.append(MetricInfo(f"mean_js.by.{by}.mean", f"mean of the mean JS distance over {by} groups with enough rows", "lower", (0.0, 1.0)))
+            paths.append(MetricInfo(f"mean_js.by.{by}.max", f"largest mean JS distance over {by} groups with enough rows; a missing group counts as 1", "lower", (0.0, 1.0)))
+            paths.append(MetricInfo(f"mean_js.by.{by}.mean", f"mean of the mean JS distance over {by} groups with enough rows; a missing group counts as 1", "lower", (0.0, 1.0)))
             paths.append(MetricInfo(f"mean_js.by.{by}.levels.*", f"mean JS distance over {over} within one {by} group", "lower", (0.0, 1.0), True))
+    return tuple(paths) + plug_in_metrics(spec)
+
+
+def plug_in_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
+    """The raw (not bias-corrected) JS distances: what noise floors and suggested gates describe."""
+    d = spec.distributions
+    if d is None:
+        return ()
+    paths: list[MetricInfo] = []
+    for variable in d.variables:
+        paths.append(MetricInfo(f"{variable.name}.overall.js.plug_in", f"plug-in (raw sample) JS distance of {variable.name}, all rows", "lower", (0.0, 1.0)))
+        for by in d.breakdowns:
+            paths.append(MetricInfo(f"{variable.name}.by.{by}.max_plug_in", f"largest plug-in JS distance of {variable.name} over {by} groups (a missing group counts as 1)", "lower", (0.0, 1.0)))
+            paths.append(MetricInfo(f"{variable.name}.by.{by}.levels.*.js.plug_in", f"plug-in (raw sample) JS distance of {variable.name} within one {by} group", "lower", (0.0, 1.0)))
+    if d.mean_over:
+        paths.append(MetricInfo("mean_js.overall.plug_in", "plug-in (raw sample) mean JS distance, all rows", "lower", (0.0, 1.0)))
+        for by in d.breakdowns:
+            paths.append(MetricInfo(f"mean_js.by.{by}.max_plug_in", f"largest plug-in mean JS distance over {by} groups (a missing group counts as 1)", "lower", (0.0, 1.0)))
+            paths.append(MetricInfo(f"mean_js.by.{by}.levels.*.plug_in", f"plug-in (raw sample) mean JS distance within one {by} group", "lower", (0.0, 1.0)))
     return tuple(paths)
 
 

@@ -58,11 +58,11 @@ def run_suggest(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if tty:
-            sys.stderr.write(f"\rresampling the human data: {done}/{total}")
+            sys.stderr.write(f"\rcalibration pairs from the human data: {done}/{total}")
             if done == total:
                 sys.stderr.write("\n")
         elif done == total or done % max(1, total // 4) == 0:
-            sys.stderr.write(f"resampling the human data: {done}/{total}\n")
+            sys.stderr.write(f"calibration pairs from the human data: {done}/{total}\n")
 
     suggestion = suggest_gates(spec, human, draws=args.draws, level=args.level, n_sim=args.sim_n, seed=args.seed, progress=progress)
     text = suggestion_yaml(suggestion, spec.name, human.label)
@@ -70,7 +70,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         write_text(args.out, text, what="the gates file")
         print(
             f"wrote {args.out}: {len(suggestion.gates)} gates that {100 * suggestion.joint_pass:.1f}% of "
-            f"{suggestion.draws} human resample pairs pass; use: simval check HUMAN SIM --gates {args.out}"
+            f"{suggestion.draws} calibration pairs pass jointly (a fresh human sample passes them all with about "
+            f"that probability); use: simval check HUMAN SIM --gates {args.out}"
         )
     else:
         print(text, end="")

@@ -175,14 +175,15 @@ def _add_gates(sub: argparse._SubParsersAction[_Parser]) -> None:
     ls.set_defaults(handler="validator.cli.gates_cmd:run_list")
     sg = gsub.add_parser(
         "suggest",
-        help="propose thresholds that a fresh human sample of the same size passes with 95%% probability",
-        description="Resample the human data into pairs of independent samples, run every metric on each pair, "
-        "and propose thresholds that 95% of the pairs pass jointly.",
+        help="propose thresholds that a fresh human sample of the same size passes jointly with probability --level (95%%)",
+        description="Draw pairs of independent samples from the human data (random halves for distances and the "
+        "value-action gap, rescaled to the real sizes; bootstrap samples for recovery and unique structures), run "
+        "every metric on each pair, and propose thresholds that 95% of the pairs pass jointly (--level sets the share).",
     )
     sg.add_argument("human", help="the human data file")
     sg.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
     sg.add_argument("--out", "-o", metavar="PATH", help="write the gates YAML here (default: standard output)")
-    sg.add_argument("--draws", type=int, default=200, help="resampled pairs (default: 200)")
+    sg.add_argument("--draws", type=int, default=400, help="calibration pairs (default: 400)")
     sg.add_argument("--sim-n", type=int, default=None, help="size of the simulated datasets to expect (default: the human n)")
     sg.add_argument("--level", type=float, default=0.95, help="joint pass probability for a fresh human sample (default: 0.95)")
     sg.add_argument("--seed", type=int, default=0)

@@ -6,23 +6,44 @@ excluded), the share who take the mapped action: P(action_k | belief k
 highest). The gap pools the targets, weighting each by its group size
 (STUDY.md; the reference study's humans: 24.7%). Percentile bootstrap
 intervals for every share, both gaps and the difference sim - human.
+
+The default verdict asks whether the difference is one a fresh human sample
+would show: it passes when the difference lies within the central ``level``
+range of the differences between random splits of the pooled rows into the two
+datasets' sizes (a permutation test; reported as ``difference_floor``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from validator.alignment.permutation import permutation_labels
 from validator.bootstrap.weights import bootstrap_weights
 from validator.checks.context import CheckContext
+from validator.checks.joint_floor import (
+    Flag,
+    JointFloor,
+    joint_floor,
+    verdict_from_joint,
+)
 from validator.checks.metric import Metric, make_metric
 from validator.checks.record import MetricValue
-from validator.coherence.gap import GapResult, gap_batched, target_indicators, value_action_gap
+from validator.coherence.gap import (
+    GapResult,
+    gap_batched,
+    target_indicators,
+    value_action_gap,
+)
 from validator.io.ingest import Dataset
 from validator.spec.model import CoherenceSpec
+from validator.verdict.records import ConstructVerdict
+
+#: Fewer respondents with a strictly highest target belief than this, on either side, make the verdict inconclusive.
+MIN_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,8 @@ class CoherenceResult:
     human: GapSummary
     sim: GapSummary
     difference: Metric
+    default_verdict: ConstructVerdict | None = None
+    difference_floor: JointFloor | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +86,8 @@ class CoherenceResult:
             "human": self.human.to_dict(),
             "sim": self.sim.to_dict(),
             "difference": self.difference.to_dict(),
+            "difference_floor": self.difference_floor.to_dict() if self.difference_floor else None,
+            "default_verdict": self.default_verdict.to_dict() if self.default_verdict else None,
         }
 
     def metrics(self) -> Iterator[MetricValue]:
@@ -94,4 +119,33 @@ def compare_coherence(human: Dataset, sim: Dataset, spec: CoherenceSpec, ctx: Ch
     h, s = human_summary.point.gap, sim_summary.point.gap
     estimate = None if h is None or s is None else s - h
     diff_samples = None if human_samples is None or sim_samples is None else sim_samples - human_samples
-    return CoherenceResult(spec.name, spec.action, spec.beliefs, human_summary, sim_summary, make_metric(estimate, diff_samples, ctx.level))
+    result = CoherenceResult(spec.name, spec.action, spec.beliefs, human_summary, sim_summary, make_metric(estimate, diff_samples, ctx.level))
+    floor = None
+    rows = min(human_summary.point.n, sim_summary.point.n)
+    if ctx.replicates and estimate is not None and rows >= MIN_ROWS:
+        floor = joint_floor([Flag("value-action gap, simulation - human", estimate, _permutation_differences(human, sim, spec, ctx), "both")], ctx.level)
+    return replace(result, default_verdict=_verdict(result, floor, rows), difference_floor=floor)
+
+
+def _permutation_differences(human: Dataset, sim: Dataset, spec: CoherenceSpec, ctx: CheckContext) -> np.ndarray:
+    """Gap differences (second - first) over random splits of the pooled rows into the two datasets' sizes."""
+    targets = [(t.belief, t.action) for t in spec.targets]
+    h_high, h_hits = target_indicators(human.frame, spec.action, spec.beliefs, targets)
+    s_high, s_hits = target_indicators(sim.frame, spec.action, spec.beliefs, targets)
+    highest, hits = np.concatenate([h_high, s_high], axis=1), np.concatenate([h_hits, s_hits], axis=1)
+    n_h, n_s = h_high.shape[1], s_high.shape[1]
+    is_human = np.concatenate([np.ones(n_h, dtype=bool), np.zeros(n_s, dtype=bool)])
+    parts = []
+    for labels in permutation_labels(np.zeros(n_h + n_s, dtype=np.int64), is_human, ctx.replicates, ctx.rng("coherence", spec.name, "permutation")):
+        gap_h = gap_batched(highest, hits, labels)[1]
+        gap_s = gap_batched(highest, hits, 1.0 - labels)[1]
+        parts.append(gap_s - gap_h)
+    return np.concatenate(parts)
+
+
+def _verdict(result: CoherenceResult, floor: JointFloor | None, rows: int) -> ConstructVerdict:
+    if result.difference.estimate is None or rows < MIN_ROWS:
+        return ConstructVerdict("inconclusive", f"too few respondents with one strictly highest target belief ({rows} < {MIN_ROWS})")
+    if floor is None:
+        return ConstructVerdict("inconclusive", "no noise floor to judge the difference against (bootstrap off)")
+    return verdict_from_joint(floor, result.name)

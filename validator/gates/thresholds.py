@@ -1,18 +1,37 @@
-"""Thresholds a fresh human sample would pass: gates suggested from the human data's own resampling.
+"""Thresholds a fresh human sample would pass: gates suggested from the human data's own noise.
 
-Draw pairs of independent samples with replacement from the human rows, the
-first at the human n (playing the human data) and the second at the expected
-simulated n (playing a simulation that is as good as a fresh human sample). Run
-every check on each pair exactly as ``simval check`` would, read the gateable
-metrics, and choose thresholds so that a share ``level`` (default 95%) of the
-pairs pass *all* suggested gates jointly: each gate sits at the same tail
-quantile of its own resampling distribution, and that tail is as large as the
-joint pass rate allows. A simulation that fails these gates differs from the
-human data by more than a fresh sample of people would.
+Each calibration draw plays "the human data against a simulation that is as
+good as a fresh sample of people", with the two samples independent:
+
+- Distances and the value-action gap difference come from a *split sample*:
+  the human rows are split at random into two disjoint halves, so the two
+  samples are truly independent draws of the population. Their null spread
+  scales as ``sqrt(1/n_a + 1/n_b)`` (a difference of shares; a distance
+  between two samples of one population), so the half-sample value is
+  rescaled to the sizes of the real comparison, the human n and the expected
+  simulated n: multiplied by ``sqrt((1/n + 1/n_sim) / (4/n))``.
+- Recovery statistics and the unique-structure ratio do not rescale, so they
+  come from two independent bootstrap samples of the human rows at the human
+  n and the simulated n (independent given the human data, which plays the
+  population).
+
+Distance gates are on the plug-in distance (``...plug_in``, ``max_plug_in``):
+the statistic these draws and the noise floors describe, computed the same way
+with or without bootstrap replicates. Every gate sits at the same tail of its
+own calibration distribution, that tail chosen as large as possible so that a
+share ``level`` (default 95%) of the draws pass *all* gates jointly; the
+suggestion reports that joint pass rate and, per gate, the Monte-Carlo spread
+of its threshold. A metric that takes one value in every draw (other than its
+best possible value, e.g. no sign flips in any draw: that gate stays), or whose
+threshold would sit at its best possible value while some draws miss it, gets
+no gate or a loosened one (never ``between 1 and 1`` or ``sign_flips <= 0``
+when the human data's own draws flip signs).
 """
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -25,8 +44,11 @@ from validator.gates.records import Gate
 from validator.io.ingest import Dataset
 from validator.spec.model import StudySpec
 
-#: (path, direction): "upper" gates are <= a high quantile, "lower" >= a low one, "both" between.
+#: "upper" gates are <= a high quantile, "lower" >= a low one, "both" between two.
 Direction = str
+
+#: Best possible value of bounded recovery statistics: a gate at it is degenerate.
+_BEST = {"recovery.f1_sign": 1.0, "recovery.fpr": 0.0, "recovery.fnr": 0.0, "recovery.sign_flips": 0.0}
 
 
 @dataclass(frozen=True)
@@ -34,11 +56,12 @@ class Candidate:
     path: str
     direction: Direction
     why: str
+    source: str  # "split": split-sample, rescaled; "bootstrap": independent bootstrap pair
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """Suggested gates, the joint pass rate on the resampled pairs, and the per-gate tail used."""
+    """Suggested gates, the joint pass rate over the calibration draws, the per-gate tail used."""
 
     gates: tuple[Gate, ...]
     draws: int
@@ -47,116 +70,204 @@ class Suggestion:
     n_human: int
     n_sim: int
     samples: dict[str, np.ndarray]
+    spread: dict[str, float]
+    skipped: dict[str, str]
+    scale: float
 
 
 def candidates(spec: StudySpec) -> list[Candidate]:
-    """The metrics worth gating for a spec, each with the direction that is bad."""
+    """The metrics worth gating for a spec, each with the direction that is bad and its calibration source."""
     out: list[Candidate] = []
     if spec.models:
         out += [
-            Candidate("recovery.f1_sign", "lower", "sign-aware recovery of the human regression conclusions"),
-            Candidate("recovery.fpr", "upper", "coefficients significant only in the simulation"),
-            Candidate("recovery.fnr", "upper", "human findings the simulation misses"),
-            Candidate("recovery.sign_flips", "upper", "findings with the opposite sign"),
+            Candidate("recovery.f1_sign", "lower", "sign-aware recovery of the human regression conclusions", "bootstrap"),
+            Candidate("recovery.fpr", "upper", "coefficients significant only in the simulation", "bootstrap"),
+            Candidate("recovery.fnr", "upper", "human findings the simulation misses", "bootstrap"),
+            Candidate("recovery.sign_flips", "upper", "findings with the opposite sign", "bootstrap"),
         ]
     d = spec.distributions
     if d is not None:
         if d.mean_over:
-            out.append(Candidate("distribution.mean_js.overall", "upper", f"mean JS distance over {', '.join(d.mean_over)}"))
+            out.append(Candidate("distribution.mean_js.overall.plug_in", "upper", f"plug-in mean JS distance over {', '.join(d.mean_over)}", "split"))
             for by in d.breakdowns:
-                out.append(Candidate(f"distribution.mean_js.by.{by}.max", "upper", f"worst {by} group"))
+                out.append(Candidate(f"distribution.mean_js.by.{by}.max_plug_in", "upper", f"worst {by} group, plug-in mean JS (a missing group counts as 1)", "split"))
         for variable in d.variables:
             if variable.name not in d.mean_over:
-                out.append(Candidate(f"distribution.{variable.name}.overall.js", "upper", f"JS distance of {variable.name}"))
+                out.append(Candidate(f"distribution.{variable.name}.overall.js.plug_in", "upper", f"plug-in JS distance of {variable.name}", "split"))
     for h in spec.heterogeneity:
-        out.append(Candidate(f"heterogeneity.{h.name}.ratio_at_equal_n", "both", "unique structures, simulation / human, at equal n"))
+        out.append(Candidate(f"heterogeneity.{h.name}.ratio_at_equal_n", "both", "unique structures, simulation / human, at equal n", "bootstrap"))
     for c in spec.coherence:
-        out.append(Candidate(f"coherence.{c.name}.difference", "both", "value-action gap, simulation minus human"))
+        out.append(Candidate(f"coherence.{c.name}.difference", "both", "value-action gap, simulation minus human", "split"))
     return out
 
 
-def _pair_values(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int, ctx: CheckContext) -> dict[str, MetricValue]:
-    """The metric values of one pair of resamples, checked exactly as ``simval check`` would."""
+def _values(spec: StudySpec, a: Dataset, b: Dataset, ctx: CheckContext) -> dict[str, MetricValue]:
+    """The metric values of one pair, checked exactly as ``simval check`` would check it."""
     from validator.run.assemble import compare_datasets
 
+    return compare_datasets(spec, a, b, ctx, spec.alpha, label=b.label).metric_values()
+
+
+def _only(spec: StudySpec, *, models: bool, distributions: bool, heterogeneity: bool, coherence: bool) -> StudySpec:
+    """The spec with only the sections one kind of draw needs (the others would be computed and thrown away)."""
+    return replace(
+        spec,
+        models=spec.models if models else (),
+        distributions=spec.distributions if distributions else None,
+        heterogeneity=spec.heterogeneity if heterogeneity else (),
+        coherence=spec.coherence if coherence else (),
+        inference=None,
+    )
+
+
+def _halved(spec: StudySpec) -> StudySpec:
+    """The spec for half samples: the same subgroups count as large enough as at full size."""
+    if spec.distributions is None:
+        return spec
+    size = max(1, math.ceil(spec.distributions.min_group_size / 2))
+    return replace(spec, distributions=replace(spec.distributions, min_group_size=size))
+
+
+def _draw(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int, ctx: CheckContext, chosen: list[Candidate], scale: float) -> dict[str, float]:
+    """One calibration draw: every candidate's value (split-sample ones rescaled)."""
     n = len(human.frame)
-    a = replace(human, frame=human.frame.iloc[rng.integers(0, n, n)].reset_index(drop=True))
-    b = replace(human, frame=human.frame.iloc[rng.integers(0, n, n_sim)].reset_index(drop=True), label="resample")
-    return compare_datasets(spec, a, b, ctx, spec.alpha, label="resample").metric_values()
+    values: dict[str, float] = {}
+    if any(c.source == "split" for c in chosen):
+        order = rng.permutation(n)
+        half_a = replace(human, frame=human.frame.iloc[np.sort(order[: n // 2])].reset_index(drop=True))
+        half_b = replace(human, frame=human.frame.iloc[np.sort(order[n // 2 :])].reset_index(drop=True), label="split half")
+        split = _only(_halved(spec), models=False, distributions=True, heterogeneity=False, coherence=True)
+        found = _values(split, half_a, half_b, ctx)
+        for c in chosen:
+            if c.source == "split":
+                value = _estimate(found.get(c.path))
+                # A missing group (value 1) stays 1: it is not noise to be rescaled.
+                values[c.path] = value if not math.isfinite(value) or value >= 1.0 else value * scale
+    if any(c.source == "bootstrap" for c in chosen):
+        a = replace(human, frame=human.frame.iloc[rng.integers(0, n, n)].reset_index(drop=True))
+        b = replace(human, frame=human.frame.iloc[rng.integers(0, n, n_sim)].reset_index(drop=True), label="resample")
+        paired = _only(spec, models=True, distributions=False, heterogeneity=True, coherence=False)
+        found = _values(paired, a, b, ctx)
+        for c in chosen:
+            if c.source == "bootstrap":
+                values[c.path] = _estimate(found.get(c.path))
+    return values
 
 
 def _passes(values: np.ndarray, direction: Direction, low: float, high: float) -> np.ndarray:
     finite = np.isfinite(values)
     if direction == "upper":
-        return finite & (np.nan_to_num(values, nan=np.inf) <= high)
-    if direction == "lower":
-        return finite & (np.nan_to_num(values, nan=-np.inf) >= low)
-    return finite & (values >= low) & (values <= high)
-
-
-def _bounds(values: np.ndarray, direction: Direction, tail: float) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    if direction == "both":
-        low, high = np.quantile(finite, [tail / 2, 1 - tail / 2], method="inverted_cdf")
+        passed = finite & (np.nan_to_num(values, nan=np.inf) <= high)
+    elif direction == "lower":
+        passed = finite & (np.nan_to_num(values, nan=-np.inf) >= low)
     else:
-        low, high = np.quantile(finite, [tail, 1 - tail], method="inverted_cdf")
-    return float(low), float(high)
+        passed = finite & (values >= low) & (values <= high)
+    return np.asarray(passed, dtype=bool)
+
+
+def _quantile(finite: np.ndarray, q: float) -> float:
+    # Counts and rates of a few coefficients take few values: a quantile must be one of them.
+    if np.unique(finite).size <= 50:
+        return float(np.quantile(finite, q, method="inverted_cdf"))
+    return float(np.quantile(finite, q, method="linear"))
+
+
+def _bounds(values: np.ndarray, direction: Direction, tail: float, best: float | None, centre: float | None = None) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if direction == "both" and centre is not None:
+        # Draws symmetric about `centre` by construction (two exchangeable halves): one quantile of the
+        # distance to the centre uses every draw for both bounds, halving their Monte-Carlo noise.
+        half = _quantile(np.abs(finite - centre), 1 - tail)
+        return centre - half, centre + half
+    if direction == "both":
+        return _quantile(finite, tail / 2), _quantile(finite, 1 - tail / 2)
+    low, high = _quantile(finite, tail), _quantile(finite, 1 - tail)
+    if best is not None:
+        # A threshold at the best possible value while draws miss it fails a fresh sample whenever it
+        # misses by one unit: loosen it to the nearest value the draws take.
+        if direction == "upper" and high <= best and (finite > best).any():
+            high = float(finite[finite > best].min())
+        if direction == "lower" and low >= best and (finite < best).any():
+            low = float(finite[finite < best].max())
+    return low, high
+
+
+def _spread(values: np.ndarray, direction: Direction, tail: float) -> float:
+    """Monte-Carlo spread of a threshold: half the distance between the order statistics one SE of rank away."""
+    finite = np.sort(values[np.isfinite(values)])
+    m = finite.size
+    q = 1 - tail / 2 if direction == "both" else (tail if direction == "lower" else 1 - tail)
+    rank_se = math.sqrt(m * q * (1 - q))
+    lo = finite[min(m - 1, max(0, math.floor(q * m - rank_se)))]
+    hi = finite[min(m - 1, max(0, math.ceil(q * m + rank_se)))]
+    return float(hi - lo) / 2
 
 
 def suggest_gates(
     spec: StudySpec,
     human: Dataset,
     *,
-    draws: int = 200,
+    draws: int = 400,
     level: float = 0.95,
     n_sim: int | None = None,
     seed: int = 0,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Suggestion:
-    """Gates that a ``level`` share of independent human resample pairs pass jointly."""
-    import os
-
-    n_sim = n_sim or len(human.frame)
-    # Equal-n subsampling is exact when both samples have the same n; the checks run without bootstrap.
+    """Gates that a share ``level`` of the calibration draws pass jointly (module docstring)."""
+    n = len(human.frame)
+    n_sim = n_sim or n
+    scale = math.sqrt((1 / n + 1 / n_sim) / (4 / n))
+    # Plug-in values need no bootstrap; equal-n subsampling is exact when both samples have one n.
     ctx = CheckContext(seed=seed, replicates=0, level=spec.uncertainty.level, equal_n_draws=20)
     streams = np.random.SeedSequence([seed, 0x5EED]).spawn(draws)
+    chosen = candidates(spec)
     done = 0
 
-    def one(stream: np.random.SeedSequence) -> dict[str, MetricValue]:
+    def one(stream: np.random.SeedSequence) -> dict[str, float]:
         nonlocal done
-        block = _pair_values(spec, human, np.random.default_rng(stream), n_sim, ctx)
+        values = _draw(spec, human, np.random.default_rng(stream), n_sim, ctx, chosen, scale)
         done += 1
         if progress:
             progress(done, draws)
-        return block
+        return values
 
     with ThreadPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1)) as pool:
         blocks = list(pool.map(one, streams))
 
-    chosen = [c for c in candidates(spec)]
     samples: dict[str, np.ndarray] = {}
+    skipped: dict[str, str] = {}
     for c in chosen:
-        values = np.array([_estimate(block.get(c.path)) for block in blocks], dtype=float)
-        if np.isfinite(values).sum() >= max(10, draws // 2):
+        values = np.array([block.get(c.path, math.nan) for block in blocks], dtype=float)
+        finite = values[np.isfinite(values)]
+        if finite.size < max(10, draws // 2):
+            skipped[c.path] = f"computable in only {finite.size} of {draws} draws"
+        elif np.unique(finite).size == 1 and _BEST.get(c.path) != finite[0]:
+            skipped[c.path] = f"every draw gave {finite[0]:g}: a gate on it would fail any difference at all"
+        else:
             samples[c.path] = values
     chosen = [c for c in chosen if c.path in samples]
 
-    # The largest common tail whose thresholds still let `level` of the pairs pass every gate.
-    tail = 0.0
-    for candidate_tail in np.linspace(0.05, 0.0, 101):
+    def centre(c: Candidate) -> float | None:
+        # A split-sample difference is as likely as its negative (swap the halves).
+        return 0.0 if c.source == "split" and c.direction == "both" else None
+
+    def joint(tail: float) -> np.ndarray:
         passing = np.ones(draws, dtype=bool)
         for c in chosen:
-            low, high = _bounds(samples[c.path], c.direction, candidate_tail)
+            low, high = _bounds(samples[c.path], c.direction, tail, _BEST.get(c.path), centre(c))
             passing &= _passes(samples[c.path], c.direction, low, high)
-        if passing.mean() >= level:
+        return passing
+
+    # The largest common tail whose thresholds still let `level` of the draws pass every gate.
+    tail = 0.0
+    for candidate_tail in np.linspace(0.05, 0.0, 201):
+        if joint(float(candidate_tail)).mean() >= level:
             tail = float(candidate_tail)
             break
     gates = []
-    passing = np.ones(draws, dtype=bool)
     for c in chosen:
-        low, high = _bounds(samples[c.path], c.direction, tail)
-        passing &= _passes(samples[c.path], c.direction, low, high)
+        low, high = _bounds(samples[c.path], c.direction, tail, _BEST.get(c.path), centre(c))
         if c.direction == "upper":
             gate = Gate(c.path, c.path, "<=", _round(high, up=True), description=c.why)
         elif c.direction == "lower":
@@ -164,7 +275,8 @@ def suggest_gates(
         else:
             gate = Gate(c.path, c.path, "between", (_round(low, up=False), _round(high, up=True)), description=c.why)
         gates.append(gate)
-    return Suggestion(tuple(gates), draws, float(passing.mean()), tail, len(human.frame), n_sim, samples)
+    spread = {c.path: _spread(samples[c.path], c.direction, tail) for c in chosen}
+    return Suggestion(tuple(gates), draws, float(joint(tail).mean()), tail, n, n_sim, samples, spread, skipped, scale)
 
 
 def _estimate(value: MetricValue | None) -> float:
@@ -174,25 +286,33 @@ def _estimate(value: MetricValue | None) -> float:
 def _round(value: float, *, up: bool) -> float:
     """Round outward to 4 decimals so the rounded gate is never stricter than the quantile."""
     scaled = value * 10_000
-    return float((np.ceil(scaled) if up else np.floor(scaled)) / 10_000)
+    return float((np.ceil(scaled - 1e-9) if up else np.floor(scaled + 1e-9)) / 10_000)
 
 
 def suggestion_yaml(suggestion: Suggestion, spec_name: str, human_label: str) -> str:
     """The suggested gates as a commented YAML gates file."""
+    pct = 100 * suggestion.joint_pass
     lines = [
         f"# Gates suggested by `simval gates suggest` from {human_label} (spec {spec_name}).",
-        f"# {suggestion.draws} pairs of independent resamples of the human rows (n = {suggestion.n_human} and",
-        f"# n = {suggestion.n_sim}) went through every check. Each threshold sits at the same tail of its own",
-        f"# resampling distribution ({100 * suggestion.tail:.2f}% per side), chosen so that {100 * suggestion.joint_pass:.1f}%",
-        "# of the pairs pass all gates together: a fresh human sample of this size passes them with",
-        "# about that probability. A simulation that fails one differs from the human data by more",
-        "# than a fresh sample of people would. Tighten or loosen them deliberately, not by guesswork.",
-        "gates:",
+        f"# Calibrated on {suggestion.draws} draws of two independent samples standing in for the human data",
+        f"# (n = {suggestion.n_human}) and a simulation as good as a fresh human sample (n = {suggestion.n_sim}):",
+        "# distances and the value-action gap from random halves of the human rows, rescaled to these",
+        f"# sizes (x {suggestion.scale:.4f}); recovery and unique structures from two bootstrap samples.",
+        f"# Each threshold sits at the same tail of its own draws ({100 * suggestion.tail:.2f}% per side), chosen",
+        f"# so that {pct:.1f}% of the draws pass all gates together: a fresh human sample of this size passes",
+        "# them all with about that probability. A simulation that fails one differs from the human data by",
+        "# more than a fresh sample of people would. Tighten or loosen them deliberately, not by guesswork.",
     ]
+    for path, why in suggestion.skipped.items():
+        lines.append(f"# not gated: {path} ({why})")
+    lines.append("gates:")
     for gate in suggestion.gates:
         values = suggestion.samples[gate.path]
         finite = values[np.isfinite(values)]
-        lines.append(f"  # {gate.description}; human resamples: median {np.median(finite):.4g}, range {finite.min():.4g} to {finite.max():.4g}")
+        lines.append(
+            f"  # {gate.description}; draws: median {np.median(finite):.4g}, range {finite.min():.4g} to {finite.max():.4g};"
+            f" threshold Monte-Carlo spread +- {suggestion.spread[gate.path]:.2g}"
+        )
         threshold = f"[{gate.threshold[0]}, {gate.threshold[1]}]" if isinstance(gate.threshold, tuple) else f"{gate.threshold}"
         lines.append(f"  - name: {gate.name}")
         lines.append(f"    path: {gate.path}")
@@ -200,5 +320,3 @@ def suggestion_yaml(suggestion: Suggestion, spec_name: str, human_label: str) ->
         lines.append(f"    threshold: {threshold}")
         lines.append("    severity: error")
     return "\n".join(lines) + "\n"
-
-

@@ -12,22 +12,44 @@ replacement can only lose structures, never find new ones, so the bootstrap
 distribution of a unique count or a plug-in entropy sits wholly below the
 estimate (at n = 929 the demo data's entropy interval would exclude its own
 estimate). Their uncertainty at equal n is the subsampling range.
+
+The default verdict asks whether the ratio at equal n is one a fresh human
+sample would show: it passes when the ratio lies within the central ``level``
+range of the ratios of random splits of the pooled rows
+(:mod:`validator.heterogeneity.floor`), reported as ``ratio_floor``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from validator.checks.context import CheckContext
+from validator.checks.joint_floor import (
+    Flag,
+    JointFloor,
+    joint_floor,
+    verdict_from_joint,
+)
 from validator.checks.metric import Metric, make_metric
 from validator.checks.record import MetricValue
-from validator.heterogeneity.structures import EqualNComparison, equal_n, shannon_entropy, structure_codes, unique_count
+from validator.heterogeneity.floor import permutation_ratios
+from validator.heterogeneity.structures import (
+    EqualNComparison,
+    equal_n,
+    shannon_entropy,
+    structure_codes,
+    unique_count,
+)
 from validator.io.ingest import Dataset
 from validator.spec.model import HeterogeneitySpec
+from validator.verdict.records import ConstructVerdict
+
+#: Fewer complete rows than this on either side make the verdict inconclusive.
+MIN_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -59,6 +81,8 @@ class HeterogeneityResult:
     sim: StructureSummary
     sim_at_human_n: EqualNComparison | None
     human_at_sim_n: EqualNComparison | None
+    default_verdict: ConstructVerdict | None = None
+    ratio_floor: JointFloor | None = None
 
     @property
     def equal_n(self) -> int:
@@ -80,6 +104,8 @@ class HeterogeneityResult:
             "sim_at_human_n": _equal_n_dict(self.sim_at_human_n),
             "human_at_sim_n": _equal_n_dict(self.human_at_sim_n),
             "ratio_at_equal_n": self.ratio_at_equal_n,
+            "ratio_floor": self.ratio_floor.to_dict() if self.ratio_floor else None,
+            "default_verdict": self.default_verdict.to_dict() if self.default_verdict else None,
         }
 
     def metrics(self) -> Iterator[MetricValue]:
@@ -111,4 +137,18 @@ def compare_structures(human: Dataset, sim: Dataset, spec: HeterogeneitySpec, ct
             sim_at_human_n = equal_n(sim_codes, human_summary.n, draws=ctx.equal_n_draws, rng=ctx.rng("equal_n", spec.name, "sim"))
         else:
             human_at_sim_n = equal_n(human_codes, sim_summary.n, draws=ctx.equal_n_draws, rng=ctx.rng("equal_n", spec.name, "human"))
-    return HeterogeneityResult(spec.name, spec.columns, human_summary, sim_summary, sim_at_human_n, human_at_sim_n)
+    result = HeterogeneityResult(spec.name, spec.columns, human_summary, sim_summary, sim_at_human_n, human_at_sim_n)
+    floor = None
+    if ctx.replicates and min(human_summary.n, sim_summary.n) >= MIN_ROWS and result.ratio_at_equal_n is not None:
+        draws = permutation_ratios(human_codes, sim_codes, ctx.replicates, ctx.rng("heterogeneity", spec.name, "permutation"))
+        floor = joint_floor([Flag("unique structures, simulation / human at equal n", result.ratio_at_equal_n, draws, "both")], ctx.level)
+    return replace(result, default_verdict=_verdict(result, floor, ctx), ratio_floor=floor)
+
+
+def _verdict(result: HeterogeneityResult, floor: JointFloor | None, ctx: CheckContext) -> ConstructVerdict:
+    rows = min(result.human.n, result.sim.n)
+    if rows < MIN_ROWS:
+        return ConstructVerdict("inconclusive", f"too few complete structures to compare ({rows} < {MIN_ROWS} rows)")
+    if floor is None:
+        return ConstructVerdict("inconclusive", "no noise floor to judge the ratio against (bootstrap off)")
+    return verdict_from_joint(floor, f"{result.name}")

@@ -25,6 +25,12 @@ def _equal_n_notes(h: HeterogeneityResult, options: PresentOptions) -> list[str]
             f"At equal n ({e.n}): human {e.mean:.1f} [{e.low:.0f}, {e.high:.0f}] ({level} range over {e.draws} subsamples) "
             f"vs simulation {h.sim.unique}; ratio {fmt_number(h.ratio_at_equal_n, 2)}"
         )
+    floor = h.ratio_floor
+    if floor is not None:
+        notes.append(
+            f"A fresh human sample's ratio: {floor.worst_low:.3g} to {floor.worst_high:.3g} (central {100 * floor.level:g}% of "
+            f"{floor.draws} random splits of the pooled rows); permutation p = {floor.p_value:.3g}"
+        )
     return notes
 
 

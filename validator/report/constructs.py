@@ -115,8 +115,8 @@ def _overall_table(d: DistributionResult) -> str:
     return mdx.table(
         ["variable", "n human / sim", "JS", "floor median", "floor p95", "within floor", "TVD", "Wasserstein", "test p", "SD ratio sim / human"],
         rows,
-        caption="Distributional alignment over all rows. JS: Jensen-Shannon distance (base 2, in [0, 1]) with its bootstrap interval; "
-        "floor: the distance between two independent resamples of the human data of the same sizes.",
+        caption="Distributional alignment over all rows. JS: Jensen-Shannon distance (base 2, in [0, 1]), bias-corrected, with its bootstrap interval; "
+        "floor: the plug-in distance when the pooled human and simulated rows are randomly relabelled at the same group sizes.",
         label="tbl-alignment",
     )
 
@@ -164,7 +164,7 @@ def alignment_section(sim: SimulationResult, figures: RunFigures) -> str:
         parts.append("The spec declares no distribution check.")
         return "\n\n".join(parts)
     parts.append(
-        "A distance is read against its **noise floor**: the distance two independent samples of the human data of the same "
+        "A distance is read against its **noise floor**: the distance two samples of one population of the same "
         "sizes would show. At or below the floor's 95th percentile, the difference is within sampling noise."
     )
     parts.append(_overall_table(d))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from validator.report import markdown as mdx
-from validator.report.escape import md, md_code
 from validator.gates.records import threshold_text
 from validator.present.formatting import fmt_level
+from validator.report import markdown as mdx
+from validator.report.escape import md, md_code
 from validator.report.verdict import breakable
 from validator.results import CheckResult, SimulationResult
 from validator.spec.model import StudySpec
@@ -51,9 +51,13 @@ categorical variables use their categories. Beside the JS distance: the total va
 Kolmogorov-Smirnov test and the dispersion ratio `SD(sim) / SD(human)`; for categorical variables a chi-square test of
 homogeneity. Each is reported overall and within every level of every breakdown; groups with fewer rows than the
 minimum group size in either dataset are reported, flagged "low n" and left out of the aggregates (max and mean over
-groups). The **noise floor** of a distance is its distribution between two independent resamples of the human rows (of
-that group) at the sizes of the comparison; its median and 95th percentile are reported, and a distance at or below the
-95th percentile is "within the floor": a fresh human sample of the same size would often be this far off."""
+groups), except a group with enough human rows and no simulated row, which counts as the largest distance (1). Each
+distance is reported bias-corrected, with its raw sample value as the plug-in. The **noise floor** of a distance is the
+distribution of its plug-in value when the pooled human and simulated rows are randomly relabelled, keeping every
+group's sizes; its median and 95th percentile are reported, and a plug-in distance at or below the 95th percentile is
+"within the floor": a fresh human sample of the same size would often be this far off. The verdict judges all the JS
+distances together (a max-type permutation test), so that a perfect simulation passes with the interval level's
+probability."""
 
 HETEROGENEITY_DEFINITION = """\
 In the reference study (docs/metrics.md):
