@@ -131,7 +131,7 @@ def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int) ->
     print("Flagged low_coverage: " + ", ".join(f"{size} {100 * np.mean(v):.0f}%" for size, v in sorted(flagged.items())))
 
 
-def floors(spec: Any, reps: int, boot: int, n: int) -> None:
+def floors(spec: Any, reps: int, boot: int, n: int, alignment: bool = True) -> None:
     from validator.alignment.check import compare_distributions
     from validator.api import read_dataset
     from validator.checks.context import CheckContext
@@ -144,11 +144,12 @@ def floors(spec: Any, reps: int, boot: int, n: int) -> None:
         human, sim = _pair("human", r, n)
         h, s = read_dataset(human, spec, label="h"), read_dataset(sim, spec, label="s")
         ctx = CheckContext(seed=r, replicates=boot)
-        result = compare_distributions(h, s, spec.distributions, ctx)
-        for key, item in _metrics(result.to_dict()):
-            if item.get("within_floor") is not None and min(item["n_human"], item["n_sim"]) >= spec.distributions.min_group_size:
-                within[key].append(bool(item["within_floor"]))
-        verdicts["alignment"].append(result.default_verdict.verdict if result.default_verdict else "none")
+        if alignment:
+            result = compare_distributions(h, s, spec.distributions, ctx)
+            for key, item in _metrics(result.to_dict()):
+                if item.get("within_floor") is not None and min(item["n_human"], item["n_sim"]) >= spec.distributions.min_group_size:
+                    within[key].append(bool(item["within_floor"]))
+            verdicts["alignment"].append(result.default_verdict.verdict if result.default_verdict else "none")
         for item in spec.heterogeneity:
             het = compare_structures(h, s, item, ctx)
             verdicts["heterogeneity"].append(het.default_verdict.verdict if het.default_verdict else "none")
@@ -160,12 +161,12 @@ def floors(spec: Any, reps: int, boot: int, n: int) -> None:
     by_metric: dict[str, list[float]] = defaultdict(list)
     for (variable, group, metric), hits in within.items():
         by_metric["mean_js" if variable == "mean_js" else metric].append(float(np.mean(hits)))
-    all_rates = [float(np.mean(h)) for h in within.values()]
+    all_rates = [float(np.mean(h)) for h in within.values()] or [math.nan]
     print("| floor | cells | mean within-floor rate | lowest cell | highest cell |")
     print("|---|---|---|---|---|")
     for name, rates in sorted(by_metric.items()):
         print(f"| {name} | {len(rates)} | {100 * np.mean(rates):.1f}% | {100 * min(rates):.1f}% | {100 * max(rates):.1f}% |")
-    pooled = float(np.mean([x for h in within.values() for x in h]))
+    pooled = float(np.mean([x for h in within.values() for x in h])) if within else math.nan
     print(f"\nAll {len(all_rates)} cells: pooled within-floor rate {100 * pooled:.1f}%; a single cell's Monte-Carlo SE at 95% is {100 * _se(0.95, reps):.1f} points, "
           f"so cells spread over about 95 +- {200 * _se(0.95, reps):.1f} by chance alone; "
           f"{sum(abs(x - 0.95) > 2.58 * _se(0.95, reps) for x in all_rates)} of {len(all_rates)} cells lie outside 95 +- 2.58 SE.")
@@ -176,7 +177,7 @@ def floors(spec: Any, reps: int, boot: int, n: int) -> None:
         print(f"| {name} | {_pct(p, len(values))} | {sum(v == 'inconclusive' for v in values)} |")
 
 
-def gates(spec: Any, humans: int, fresh: int, draws: int, n: int) -> None:
+def gates(spec: Any, humans: int, fresh: int, draws: int, n: int, seeds: int) -> None:
     import validator
     from validator.api import read_dataset
     from validator.demo.generate import generate_human
@@ -195,15 +196,15 @@ def gates(spec: Any, humans: int, fresh: int, draws: int, n: int) -> None:
             for gate in sim.gates:
                 per_gate[gate.gate.path].append(gate.passed)
         if g == 0:
-            for seed in range(3):
+            for seed in range(seeds):
                 again = suggest_gates(spec, read_dataset(human, spec, label="h"), draws=draws, seed=100 + seed)
                 for gate in again.gates:
                     thresholds[gate.path].append(gate.threshold)
-        print(f"  gates: human sample {g + 1}/{humans}", file=sys.stderr, end="\r")
+        print(f"  gates: human sample {g + 1}/{humans}: {np.mean(passes):.3f} so far", file=sys.stderr)
     p = float(np.mean(passes))
     print(f"\n### Suggested gates ({draws} calibration pairs), fresh human samples (n = {n}): {humans} human samples x {fresh} fresh samples\n")
     print(f"Joint pass rate: {_pct(p, len(passes))}\n")
-    print("| gate | pass rate alone | thresholds from 3 seeds (same human sample) |")
+    print(f"| gate | pass rate alone | thresholds from {seeds} more seeds (first human sample) |")
     print("|---|---|---|")
     for path, values in per_gate.items():
         print(f"| {path} | {100 * np.mean(values):.1f}% | {', '.join(str(t) for t in thresholds.get(path, []))} |")
@@ -216,14 +217,15 @@ def main() -> int:
     parser.add_argument("--boot", type=int, default=1000)
     parser.add_argument("--pop", type=int, default=2_000_000, help="rows of each population for the true distances")
     parser.add_argument("--kind", default="finetuned_random", help="simulated process whose population distance the intervals estimate")
-    parser.add_argument("--part", choices=("intervals", "floors", "gates", "all"), default="all")
+    parser.add_argument("--part", choices=("intervals", "floors", "verdicts", "gates", "all"), default="all", help="verdicts: the heterogeneity and coherence verdicts only")
     parser.add_argument("--gate-humans", type=int, default=10)
     parser.add_argument("--gate-fresh", type=int, default=40)
     parser.add_argument("--gate-draws", type=int, default=400)
+    parser.add_argument("--gate-seeds", type=int, default=3, help="extra suggestions from the first human sample, for the seed-to-seed spread")
     args = parser.parse_args()
     if args.quick:
         args.reps, args.boot, args.pop = 20, 300, 200_000
-        args.gate_humans, args.gate_fresh, args.gate_draws = 2, 10, 100
+        args.gate_humans, args.gate_fresh, args.gate_draws, args.gate_seeds = 2, 10, 100, 1
 
     from validator.spec.load import load_spec
 
@@ -234,8 +236,10 @@ def main() -> int:
         intervals(spec, args.kind, args.reps, args.boot, args.pop, n)
     if args.part in ("floors", "all"):
         floors(spec, args.reps, args.boot, n)
+    if args.part == "verdicts":
+        floors(spec, args.reps, args.boot, n, alignment=False)
     if args.part in ("gates", "all"):
-        gates(spec, args.gate_humans, args.gate_fresh, args.gate_draws, n)
+        gates(spec, args.gate_humans, args.gate_fresh, args.gate_draws, n, args.gate_seeds)
     print(f"\n(ran in {time.time() - started:.0f} s: {' '.join(sys.argv[1:]) or 'defaults'})")
     return 0
 

@@ -58,3 +58,19 @@ def test_default_verdict_fails_the_unfinetuned_run_and_passes_a_fresh_human_samp
     assert good.default_verdict is not None and good.default_verdict.verdict == "pass", good.default_verdict
     off = compare(human, read(demo_paths["unfinetuned"], spec), spec.heterogeneity[0], Context(replicates=0))
     assert off.default_verdict is not None and off.default_verdict.verdict == "inconclusive"
+
+
+def test_the_permutation_floor_numbers_structures_the_same_way_in_both_datasets():
+    # Before: each dataset's codes were numbered on their own, so pooling them mixed unrelated
+    # structures and a perfect simulator passed the heterogeneity verdict 73% of the time.
+    import pandas as pd
+
+    from validator.heterogeneity.check import _pooled_codes
+    class _Frame:  # the only attribute _pooled_codes reads
+        def __init__(self, frame: pd.DataFrame) -> None:
+            self.frame = frame
+
+    human = pd.DataFrame({"a": [1, 2, 3, 1], "b": [5, 5, 6, 5]})
+    sim = pd.DataFrame({"a": [3, 1, None], "b": [6, 5, 5]})
+    h, s = _pooled_codes(_Frame(human), _Frame(sim), ("a", "b"))  # type: ignore[arg-type]
+    assert h.tolist() == [0, 1, 2, 0] and s.tolist() == [2, 0]

@@ -286,7 +286,8 @@ def _estimate(value: MetricValue | None) -> float:
 def _round(value: float, *, up: bool) -> float:
     """Round outward to 4 decimals so the rounded gate is never stricter than the quantile."""
     scaled = value * 10_000
-    return float((np.ceil(scaled - 1e-9) if up else np.floor(scaled + 1e-9)) / 10_000)
+    # + 0.0 turns a -0.0 from ceil(-1e-9) into 0.0.
+    return float((np.ceil(scaled - 1e-9) if up else np.floor(scaled + 1e-9)) / 10_000) + 0.0
 
 
 def suggestion_yaml(suggestion: Suggestion, spec_name: str, human_label: str) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from validator.checks.context import CheckContext
 from validator.checks.joint_floor import (
@@ -140,9 +141,18 @@ def compare_structures(human: Dataset, sim: Dataset, spec: HeterogeneitySpec, ct
     result = HeterogeneityResult(spec.name, spec.columns, human_summary, sim_summary, sim_at_human_n, human_at_sim_n)
     floor = None
     if ctx.replicates and min(human_summary.n, sim_summary.n) >= MIN_ROWS and result.ratio_at_equal_n is not None:
-        draws = permutation_ratios(human_codes, sim_codes, ctx.replicates, ctx.rng("heterogeneity", spec.name, "permutation"))
+        pooled_h, pooled_s = _pooled_codes(human, sim, spec.columns)
+        draws = permutation_ratios(pooled_h, pooled_s, ctx.replicates, ctx.rng("heterogeneity", spec.name, "permutation"))
         floor = joint_floor([Flag("unique structures, simulation / human at equal n", result.ratio_at_equal_n, draws, "both")], ctx.level)
     return replace(result, default_verdict=_verdict(result, floor, ctx), ratio_floor=floor)
+
+
+def _pooled_codes(human: Dataset, sim: Dataset, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Structure codes of both datasets' complete rows on one numbering (per-dataset codes are not comparable)."""
+    pooled = pd.concat([human.frame[list(columns)], sim.frame[list(columns)]], ignore_index=True)
+    codes, _ = structure_codes(pooled, columns)
+    h, s = codes[: len(human.frame)], codes[len(human.frame) :]
+    return h[h >= 0], s[s >= 0]
 
 
 def _verdict(result: HeterogeneityResult, floor: JointFloor | None, ctx: CheckContext) -> ConstructVerdict:
