@@ -170,7 +170,7 @@ class SimulationResult:
         return verdict_summary(self)
 
     def _repr_html_(self) -> str:
-        from validator.present.html import simulation_html
+        from validator.present.notebook import simulation_html
 
         return simulation_html(self)
 
@@ -283,6 +283,6 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         """A compact HTML summary for notebooks: the verdicts and the leaderboard."""
-        from validator.present.html import check_html
+        from validator.present.notebook import check_html
 
         return check_html(self)

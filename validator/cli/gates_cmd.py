@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from tabulate import tabulate
-
 from validator.cli.output import guard_outputs, spec_input, write_text
 from validator.errors import UsageError
 from validator.limits import BOOTSTRAP_MAX
@@ -16,26 +14,25 @@ from validator.spec.load import load_spec
 
 def run_list(args: argparse.Namespace) -> int:
     from validator.gates.catalog import gate_paths
-
-    from validator.present.table import table
-    from validator.present.text import render_table, terminal_width
+    from validator.present.text import terminal_width, wrap
 
     spec = load_spec(args.spec)
 
     def bound(value: float | None) -> str:
         return "" if value is None else f"{value:g}"
 
-    rows = [
-        [p.pattern, "yes" if p.has_interval else "no", p.better, f"[{bound(p.range[0])}, {bound(p.range[1])}]".replace("[, ]", "-"), p.meaning]
-        for p in gate_paths(spec)
-    ]
-    listing = table(
-        "gate-paths",
-        f"Gateable metric paths for spec {spec.name} (* = a subgroup level; 'interval': on: lower/upper allowed)",
-        ["path", "interval", "better", "range", "meaning"],
-        rows,
-    )
-    print(render_table(listing, terminal_width()))
+    width = terminal_width()
+    lines = [f"Gateable metric paths for spec {spec.name} (* = a subgroup level; 'interval': on: lower/upper allowed)", ""]
+    for p in gate_paths(spec):
+        facts = [f"better: {p.better}"]
+        if p.range != (None, None):
+            facts.append(f"range [{bound(p.range[0])}, {bound(p.range[1])}]")
+        if p.has_interval:
+            facts.append("interval")
+        # The path stays on one line whatever the width: it is copied into a gates file.
+        lines.append(f"{p.pattern}  ({', '.join(facts)})")
+        lines.extend(wrap(p.meaning, width, indent="    ", first="    "))
+    print("\n".join(lines))
     return 0
 
 

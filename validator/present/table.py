@@ -44,6 +44,8 @@ class Table:
     notes: tuple[str, ...] = ()
     detail: int = 1
     transposable: bool = False
+    #: Columns never wrapped (identifiers a reader copies, such as metric paths).
+    unbroken: tuple[int, ...] = ()
 
     def transposed(self) -> Table:
         """Rows become columns: the first column's cells become the headers (for a short, wide table).
@@ -56,7 +58,7 @@ class Table:
         rows = tuple((Cell(header), *(row[i] for row in self.rows)) for i, header in enumerate(self.headers) if i > 0)
         right: tuple[Align, ...] = tuple("right" for _ in self.rows)
         align: tuple[Align, ...] = ("left", *right)
-        return Table(self.key, self.title, headers, rows, align, self.notes, self.detail, False)
+        return Table(self.key, self.title, headers, rows, align, self.notes, self.detail, False, ())
 
 
 def cell(value: CellLike) -> Cell:
@@ -73,6 +75,7 @@ def table(
     notes: Sequence[str] = (),
     detail: int = 1,
     transposable: bool = False,
+    unbroken: Sequence[int] = (),
 ) -> Table:
     """A :class:`Table` from plain strings (or cells).
 
@@ -89,4 +92,5 @@ def table(
         notes=tuple(notes),
         detail=detail,
         transposable=transposable,
+        unbroken=tuple(unbroken),
     )

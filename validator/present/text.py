@@ -55,7 +55,7 @@ def _natural(table: Table) -> tuple[list[int], list[int]]:
     return widths, words
 
 
-def fitted_widths(natural: Sequence[int], width: int, words: Sequence[int] | None = None) -> list[int] | None:
+def fitted_widths(natural: Sequence[int], width: int, words: Sequence[int] | None = None, unbroken: Sequence[int] = ()) -> list[int] | None:
     """Column widths whose table fits ``width``; None if it fits already.
 
     The widest column narrows first, never below its longest word while another column
@@ -75,7 +75,9 @@ def fitted_widths(natural: Sequence[int], width: int, words: Sequence[int] | Non
     if total <= width:
         return None
     floors = [max(MIN_COLUMN, min(w, n)) for w, n in zip(words or [MIN_COLUMN] * len(widths), natural)]
-    for limit in (floors, [MIN_COLUMN] * len(widths)):
+    keep = set(unbroken)
+    floors = [natural[i] if i in keep else floors[i] for i in range(len(widths))]
+    for limit in (floors, [natural[i] if i in keep else MIN_COLUMN for i in range(len(widths))]):
         while total > width:
             candidates = [i for i in range(len(widths)) if widths[i] > limit[i]]
             if not candidates:
@@ -94,7 +96,7 @@ def render_table(table: Table, width: int) -> str:
         return render_table(table.transposed(), width)
     rows = [[value.text for value in row] for row in table.rows]
     headers = list(table.headers)
-    widths = fitted_widths(natural, width, words)
+    widths = fitted_widths(natural, width, words, table.unbroken)
     align = list(table.align) if table.align else None
     options: dict[str, object] = {"tablefmt": "simple", "disable_numparse": True}
     if align:
