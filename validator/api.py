@@ -14,7 +14,6 @@ from validator.errors import UsageError
 from validator.io.ingest import Dataset, ingest
 from validator.io.readers import RawTable, read_table
 from validator.models.fit import fit_models
-from validator.recovery.compare import compare_fits
 from validator.results import CheckResult, SimulationResult
 from validator.spec.load import load_spec
 from validator.spec.model import StudySpec
@@ -92,17 +91,9 @@ def _recovery_part(
     ctx: CheckContext,
     alpha: float,
 ) -> tuple:
-    from validator.recovery.uncertainty import recovery_uncertainty
+    from validator.recovery.check import recovery_part
 
-    sim_fits = fit_models(study.models, sim_data.frame, alpha=alpha, correction=study.correction)
-    recovery = compare_fits(human_fits, sim_fits, alpha=alpha)
-    uncertainty = None
-    if study.models and (ctx.replicates or ctx.equal_n_draws):
-        uncertainty = recovery_uncertainty(
-            study.models, human, human_fits, human_replicates.result() if human_replicates else None, sim_data, recovery, ctx,
-            alpha=alpha, correction=study.correction, key=label,
-        )
-    return sim_fits, recovery, uncertainty
+    return recovery_part(study, human, human_fits, human_replicates, label, sim_data, ctx, alpha)
 
 
 def check(
@@ -177,7 +168,7 @@ def check(
         human_fits = fit_models(study.models, human_data.frame, alpha=test_alpha, correction=study.correction)
         sim_data = [future.result() for future in sim_reads]
         human_replicates = (
-            pool.submit(human_draws, study.models, human_data, ctx, alpha=test_alpha, correction=study.correction)
+            pool.submit(human_draws, study.models, human_data, ctx, alpha=test_alpha, correction=study.correction, resample_by=study.uncertainty.resample_by)
             if study.models and ctx.replicates
             else None
         )

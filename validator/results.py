@@ -97,6 +97,7 @@ class SimulationResult:
         uncertainty = self.recovery_uncertainty.to_dict() if self.recovery_uncertainty else None
         block["intervals"] = uncertainty["intervals"] if uncertainty else None
         block["equal_n"] = uncertainty["equal_n"] if uncertainty else None
+        block["replicate_fits"] = uncertainty["replicate_fits"] if uncertainty else None
         return block
 
 

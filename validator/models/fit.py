@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -114,7 +114,9 @@ def fit_models(
     return correct_p_values([_fit_model(model, frame, alpha, masks) for model in models], correction)
 
 
-def correct_p_values(fits: Sequence[ModelFit], correction: CorrectionSpec) -> tuple[ModelFit, ...]:
+def correct_p_values(
+    fits: Sequence[ModelFit], correction: CorrectionSpec, *, within: Collection[str] | None = None
+) -> tuple[ModelFit, ...]:
     """Set ``p_adjusted`` of every coefficient by ``correction``.
 
     The p-values are adjusted by ``statsmodels.stats.multitest.multipletests``
@@ -123,16 +125,17 @@ def correct_p_values(fits: Sequence[ModelFit], correction: CorrectionSpec) -> tu
     (scope ``study``). With method ``none`` the adjusted p-value is the
     p-value. Not-estimable models carry no coefficients and enter no family.
     Undefined p-values stay undefined and do not count towards the family.
+    ``within`` restricts the families to those model ids (a comparison uses the
+    models estimable on both sides, so both get the same family); coefficients of
+    other models keep ``p_adjusted = p_value``.
     """
     if correction.method == "none":
         return tuple(
             replace(fit, coefficients=tuple(replace(c, p_adjusted=c.p_value) for c in fit.coefficients))
             for fit in fits
         )
-    if correction.scope == "model":
-        families = [[i] for i, fit in enumerate(fits) if fit.estimable]
-    else:
-        families = [[i for i, fit in enumerate(fits) if fit.estimable]]
+    members = [i for i, fit in enumerate(fits) if fit.estimable and (within is None or fit.model in within)]
+    families = [[i] for i in members] if correction.scope == "model" else [members]
     adjusted: dict[tuple[int, int], float] = {}
     for family in families:
         keys = [(i, j) for i in family for j, c in enumerate(fits[i].coefficients) if np.isfinite(c.p_value)]

@@ -1,0 +1,158 @@
+"""The recovery check of one simulated dataset: fits, comparison, intervals, warnings, default verdict.
+
+:func:`recovery_part` is what ``validator.check`` runs per simulated dataset. The
+steps, each in its own module:
+
+1. fit every model on the simulation (:func:`validator.models.fit.fit_models`);
+2. correct the p-values of both sides over the same family, the coefficients of
+   the models estimable on both sides (:func:`same_family`), and compare
+   (:func:`validator.recovery.compare.compare_fits`);
+3. bootstrap intervals and equal-n recovery (:mod:`validator.recovery.uncertainty`);
+4. a warning for every model resampled by clusters with fewer than
+   :data:`~validator.bootstrap.weights.MIN_CLUSTERS` of them (:func:`cluster_warnings`);
+5. the default verdict against the human data's own noise (:mod:`validator.recovery.verdict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from validator.bootstrap.weights import MIN_CLUSTERS
+from validator.checks.context import CheckContext
+from validator.errors import InputError
+from validator.io.ingest import Dataset
+from validator.models.design import Design, build_design
+from validator.models.fit import correct_p_values, fit_models
+from validator.models.types import ModelFit
+from validator.recovery.compare import compare_fits
+from validator.recovery.records import RecoveryResult
+from validator.recovery.uncertainty import (
+    RecoveryUncertainty,
+    ReplicateFits,
+    consistent_statistics,
+    fresh_sample_draws,
+    recovery_uncertainty,
+    resampling_unit,
+    simulated_draws,
+)
+from validator.recovery.verdict import FreshSampleNull, default_verdict
+from validator.spec.model import CorrectionSpec, ModelSpec, StudySpec
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+
+def same_family(
+    human_fits: Sequence[ModelFit], sim_fits: Sequence[ModelFit], correction: CorrectionSpec
+) -> tuple[tuple[ModelFit, ...], tuple[ModelFit, ...]]:
+    """Both sides' fits corrected over the models estimable on both (scope ``study``).
+
+    A model estimable on one side only contributes no compared coefficient, so it
+    must not enlarge one side's family: otherwise the Bonferroni threshold of the
+    human data (22 coefficients) and of the simulation (14) would differ.
+    """
+    if correction.method == "none" or correction.scope != "study":
+        return tuple(human_fits), tuple(sim_fits)
+    h_ok = {f.model for f in human_fits if f.estimable}
+    s_ok = {f.model for f in sim_fits if f.estimable}
+    both = h_ok & s_ok
+    return correct_p_values(human_fits, correction, within=both), correct_p_values(sim_fits, correction, within=both)
+
+
+def cluster_warnings(models: Sequence[ModelSpec], sides: Sequence[tuple[str, Dataset]], resample_by: str | None) -> tuple[str, ...]:
+    """One sentence per model and side resampled by a unit with fewer than MIN_CLUSTERS values on its rows."""
+    out: list[str] = []
+    for model in models:
+        unit = resampling_unit(model, resample_by)
+        if unit is None:
+            continue
+        for side, data in sides:
+            design = build_design(model, data.frame)
+            if not isinstance(design, Design) or unit not in data.frame.columns:
+                continue
+            values = data.frame[unit] if design.rows is None else data.frame[unit].iloc[design.rows]
+            count = int(values.nunique(dropna=True))
+            if count >= MIN_CLUSTERS:
+                continue
+            test = "t" if model.family == "ols" else "z"
+            what = (
+                f"its cluster-robust {test}-test and the cluster bootstrap are unreliable"
+                if model.cov_type == "cluster" and model.cluster == unit
+                else "its bootstrap resamples too few units to be reliable"
+            )
+            out.append(f"model {model.id}: {count} clusters of '{unit}' on the {side} data (fewer than {MIN_CLUSTERS}): {what}")
+    return tuple(out)
+
+
+def check_resample_column(dataset: Dataset, column: str | None) -> None:
+    """Raise :class:`~validator.errors.InputError` when ``uncertainty.resample_by`` cannot be used on ``dataset``.
+
+    A row without a unit would silently leave every replicate, so it is an input error.
+    """
+    if column is None:
+        return
+    if column not in dataset.frame.columns:
+        raise InputError(f"the file has no column '{column}', which uncertainty.resample_by resamples", source=dataset.source)
+    missing = dataset.frame[column].isna().to_numpy()
+    if missing.any():
+        row = dataset.frame.index[int(missing.argmax())]
+        raise InputError("empty, but uncertainty.resample_by resamples whole units by this column", source=dataset.source, row=int(row), column=column)
+
+
+def fresh_sample_null(
+    study: StudySpec,
+    human: Dataset,
+    human_replicates: ReplicateFits,
+    sim: Dataset,
+    point: RecoveryResult,
+    ctx: CheckContext,
+    *,
+    alpha: float,
+) -> FreshSampleNull:
+    """Pairs (a human resample of the human size, one of the simulation's size) compared like the simulation."""
+    resample_by = study.uncertainty.resample_by
+    fresh = fresh_sample_draws(study.models, human, sim, ctx, alpha=alpha, resample_by=resample_by)
+    stats, _ = consistent_statistics(human_replicates, fresh, point, alpha=alpha, correction=study.correction)
+    fitted = {m.model: m.estimable for m in fresh.models}
+    n_sim = len(sim.frame) if resample_by is None else int(sim.frame[resample_by].nunique(dropna=True))
+    return FreshSampleNull(stats, fitted, n_sim)
+
+
+def recovery_part(
+    study: StudySpec,
+    human: Dataset,
+    human_fits: Sequence[ModelFit],
+    human_replicates: Future[ReplicateFits] | ReplicateFits | None,
+    label: str,
+    sim: Dataset,
+    ctx: CheckContext,
+    alpha: float,
+) -> tuple[tuple[ModelFit, ...], RecoveryResult, RecoveryUncertainty | None]:
+    """Everything the recovery block of one simulated dataset holds (module docstring)."""
+    resample_by = study.uncertainty.resample_by
+    check_resample_column(human, resample_by)
+    check_resample_column(sim, resample_by)
+    sim_fits = fit_models(study.models, sim.frame, alpha=alpha, correction=study.correction)
+    h_fits, s_fits = same_family(human_fits, sim_fits, study.correction)
+    point = compare_fits(h_fits, s_fits, alpha=alpha)
+    warnings = cluster_warnings(study.models, (("human", human), ("simulated", sim)), resample_by)
+    uncertainty = None
+    null = None
+    replicates = human_replicates.result() if human_replicates is not None and not isinstance(human_replicates, ReplicateFits) else human_replicates
+    if study.models and (ctx.replicates or ctx.equal_n_draws):
+        sim_replicates = (
+            simulated_draws(study.models, sim, ctx, key=label, alpha=alpha, resample_by=resample_by)
+            if ctx.replicates and replicates is not None
+            else None
+        )
+        uncertainty = recovery_uncertainty(
+            study.models, human, h_fits, replicates, sim, point, ctx,
+            alpha=alpha, correction=study.correction, key=label, sim_fits=s_fits, resample_by=resample_by,
+            sim_replicates=sim_replicates,
+        )  # fmt: skip
+        if ctx.replicates and replicates is not None:
+            null = fresh_sample_null(study, human, replicates, sim, point, ctx, alpha=alpha)
+    verdict, limits = default_verdict(point, null, level=ctx.level)
+    return s_fits, replace(point, warnings=warnings, default_verdict=verdict, verdict_limits=limits), uncertainty
