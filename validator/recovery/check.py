@@ -33,8 +33,10 @@ from validator.recovery.uncertainty import (
     ReplicateFits,
     consistent_statistics,
     fresh_sample_draws,
+    point_fits,
     recovery_uncertainty,
     resampling_unit,
+    shifted_fresh_samples,
     simulated_draws,
 )
 from validator.recovery.verdict import FreshSampleNull, default_verdict
@@ -104,6 +106,7 @@ def check_resample_column(dataset: Dataset, column: str | None) -> None:
 def fresh_sample_null(
     study: StudySpec,
     human: Dataset,
+    human_fits: Sequence[ModelFit],
     human_replicates: ReplicateFits,
     sim: Dataset,
     point: RecoveryResult,
@@ -114,7 +117,9 @@ def fresh_sample_null(
     """Pairs (a human resample of the human size, one of the simulation's size) compared like the simulation."""
     resample_by = study.uncertainty.resample_by
     fresh = fresh_sample_draws(study.models, human, sim, ctx, alpha=alpha, resample_by=resample_by)
-    stats, _ = consistent_statistics(human_replicates, fresh, point, alpha=alpha, correction=study.correction)
+    shifted = shifted_fresh_samples(point_fits(human_fits), human_replicates, fresh)
+    reference = point_fits(human_fits).repeat(human_replicates.replicates)
+    stats, _ = consistent_statistics(reference, shifted, point, alpha=alpha, correction=study.correction)
     fitted = {m.model: m.estimable for m in fresh.models}
     n_sim = len(sim.frame) if resample_by is None else int(sim.frame[resample_by].nunique(dropna=True))
     return FreshSampleNull(stats, fitted, n_sim)
@@ -153,6 +158,6 @@ def recovery_part(
             sim_replicates=sim_replicates,
         )  # fmt: skip
         if ctx.replicates and replicates is not None:
-            null = fresh_sample_null(study, human, replicates, sim, point, ctx, alpha=alpha)
+            null = fresh_sample_null(study, human, h_fits, replicates, sim, point, ctx, alpha=alpha)
     verdict, limits = default_verdict(point, null, level=ctx.level)
     return s_fits, replace(point, warnings=warnings, default_verdict=verdict, verdict_limits=limits), uncertainty

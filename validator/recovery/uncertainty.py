@@ -117,6 +117,7 @@ class ModelDraws:
     p_values: np.ndarray  # (B, k), before any correction
     estimable: np.ndarray  # (B,)
     reasons: np.ndarray  # (B,) of str
+    std_errors: np.ndarray | None = None  # (B, k)
 
     def failures(self, rows: np.ndarray | None = None) -> dict[str, int]:
         """Replicates not fitted, by reason code (in the order of :data:`REPLICATE_FAILURES`)."""
@@ -154,6 +155,7 @@ class ReplicateFits:
                     p_values=np.tile(m.p_values, (times, 1)),
                     estimable=np.tile(m.estimable, times),
                     reasons=np.tile(m.reasons, times),
+                    std_errors=None if m.std_errors is None else np.tile(m.std_errors, (times, 1)),
                 )
                 for m in self.models
             ),
@@ -192,7 +194,7 @@ class ReplicateFits:
 
 def _expanded_fits(
     model: ModelSpec, frame: pd.DataFrame, weights: np.ndarray, alpha: float, *, cluster_copies: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
     """The slow path for covariance types the batched engine lacks: one statsmodels fit per replicate.
 
     With ``cluster_copies`` (the replicate drew whole clusters of the model's cluster
@@ -213,16 +215,18 @@ def _expanded_fits(
     terms = next((tuple(c.term for c in f.coefficients) for f in fits if f.estimable), ())
     estimates = np.full((len(fits), len(terms)), np.nan)
     p_values = np.full((len(fits), len(terms)), np.nan)
+    std_errors = np.full((len(fits), len(terms)), np.nan)
     reasons = np.full(len(fits), "", dtype=object)
     for i, f in enumerate(fits):
         if f.estimable and tuple(c.term for c in f.coefficients) == terms:
             estimates[i] = [c.estimate for c in f.coefficients]
             p_values[i] = [c.p_value for c in f.coefficients]
+            std_errors[i] = [c.std_error for c in f.coefficients]
         else:
             reasons[i] = _failure_code(f.reason)
     ok = np.isfinite(p_values).all(axis=1) if terms else np.zeros(len(fits), bool)
     reasons[~ok & (reasons == "")] = "not_converged"
-    return estimates, p_values, ok, terms, reasons
+    return estimates, p_values, ok, terms, reasons, std_errors
 
 
 def _failure_code(reason: str | None) -> str:
@@ -320,7 +324,7 @@ def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alph
     position = np.full(len(frame), -1)
     if design.rows is not None:
         position[design.rows] = np.arange(len(design.rows))
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]] = []
     start: np.ndarray | None = None
     for chunk in weights(model, design):
         used = np.flatnonzero(chunk.any(axis=0))
@@ -333,22 +337,25 @@ def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alph
                 # refitting the full data first: the same optimum, fewer fits.
                 start = np.median(batched.params[batched.estimable], axis=0)
             reasons = _failure_reasons(model, used_design, used_weights, batched.estimable)
-            parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, reasons))
+            parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, reasons, batched.std_errors))
         except NotImplementedError:
             parts.append(_expanded_fits(model, frame, chunk, alpha, cluster_copies=cluster_copies))
     terms = next((p[3] for p in parts if p[3]), ())
     if not parts:
         return ModelDraws(model.id, terms, np.zeros((0, len(terms))), np.zeros((0, len(terms))), np.zeros(0, bool), np.zeros(0, dtype=object))
-    estimates, p_values, ok, reasons = [], [], [], []
-    for est, p, good, chunk_terms, why in parts:
+    estimates, p_values, ok, reasons, std_errors = [], [], [], [], []
+    for est, p, good, chunk_terms, why, se in parts:
         if chunk_terms != terms:  # a chunk whose every replicate failed in the slow path has no terms
-            est, p = np.full((len(good), len(terms)), np.nan), np.full((len(good), len(terms)), np.nan)
+            est, p, se = (np.full((len(good), len(terms)), np.nan) for _ in range(3))
             good = np.zeros(len(good), bool)
         estimates.append(est)
         p_values.append(p)
         ok.append(good)
         reasons.append(why)
-    return ModelDraws(model.id, terms, np.concatenate(estimates), np.concatenate(p_values), np.concatenate(ok), np.concatenate(reasons))
+        std_errors.append(se)
+    return ModelDraws(
+        model.id, terms, np.concatenate(estimates), np.concatenate(p_values), np.concatenate(ok), np.concatenate(reasons), np.concatenate(std_errors)
+    )
 
 
 def replicate_fits(
@@ -545,8 +552,9 @@ def point_fits(fits: Sequence[ModelFit]) -> ReplicateFits:
         terms = tuple(c.term for c in fit.coefficients) if fit.estimable else ()
         estimates = np.array([[c.estimate for c in fit.coefficients]]) if terms else np.zeros((1, 0))
         p_values = np.array([[c.p_value for c in fit.coefficients]]) if terms else np.zeros((1, 0))
+        std_errors = np.array([[c.std_error for c in fit.coefficients]]) if terms else np.zeros((1, 0))
         reasons = np.array(["" if fit.estimable else "not_estimable"], dtype=object)
-        models.append(ModelDraws(fit.model, terms, estimates, p_values, np.array([fit.estimable]), reasons))
+        models.append(ModelDraws(fit.model, terms, estimates, p_values, np.array([fit.estimable]), reasons, std_errors))
     return ReplicateFits(1, tuple(models))
 
 
@@ -717,6 +725,34 @@ def simulated_draws(
     """Bootstrap replicates of one simulated dataset's fits."""
     plan = bootstrap_plan(sim, ctx, ("recovery", key), resample_by)
     return replicate_fits(models, sim, plan, ctx.replicates, alpha=alpha, resample_by=resample_by)
+
+
+def shifted_fresh_samples(human_point: ReplicateFits, human: ReplicateFits, fresh: ReplicateFits) -> ReplicateFits:
+    """What a fresh sample of the simulation's size would estimate, relative to the observed human fit.
+
+    ``F_r = b_human + (b_fresh_r - b_human_r)``: the observed human estimate plus the
+    difference between two independent resamples (one of the simulation's size, one
+    of the human size), so ``F - b_human`` has the variance of the difference between
+    two independent samples, ``se_h^2 + se_s^2``, as a fresh sample compared with the
+    human data has. (A resample compared with its own data would have ``se_s^2``
+    only, too little.) Its significance is the normal test of ``F_r / se_fresh_r``,
+    ``se_fresh_r`` being the fresh resample's standard error. The human side stays at
+    the observed fit, as it is in the real comparison.
+    """
+    from scipy.stats import norm
+
+    out = []
+    for point in human_point.models:
+        h, f = human.model(point.model), fresh.model(point.model)
+        if h is None or f is None or f.std_errors is None or point.terms != f.terms or h.terms != f.terms or not point.terms:
+            continue
+        estimates = point.estimates[0] + (f.estimates - h.estimates)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_values = 2.0 * norm.sf(np.abs(estimates / f.std_errors))
+        ok = h.estimable & f.estimable
+        reasons = np.where(ok, "", np.where(f.reasons != "", f.reasons, h.reasons)).astype(object)
+        out.append(ModelDraws(point.model, point.terms, estimates, p_values, ok, reasons, f.std_errors))
+    return ReplicateFits(human.replicates, tuple(out))
 
 
 def fresh_sample_draws(
