@@ -168,9 +168,11 @@ class RecoveryResult:
         out["alpha"] = float(self.alpha)
         out["models"] = [m.to_dict() for m in self.models]
         out["coefficients"] = [c.to_dict() for c in self.coefficients]
-        out["warnings"] = list(self.warnings)
-        out["default_verdict"] = self.default_verdict.to_dict() if self.default_verdict else None
-        out["verdict_limits"] = self.verdict_limits
+        if self.default_verdict is not None or self.warnings:
+            # Set by the recovery check (validator.recovery.check), not by compare_fits alone.
+            out["warnings"] = list(self.warnings)
+            out["default_verdict"] = self.default_verdict.to_dict() if self.default_verdict else None
+            out["verdict_limits"] = self.verdict_limits
         return out
 
     def to_frame(self) -> pd.DataFrame:
