@@ -66,7 +66,9 @@ def _population_gaps(spec: Any, rows: int, seed: int) -> float:
     data = read_dataset(generate_human(rows, seed=seed), spec, label="population")
     ctx = CheckContext(seed=0, replicates=0)
     result = compare_coherence(data, data, spec.coherence[0], ctx)
-    return float(result.human.gap.estimate)
+    estimate = result.human.gap.estimate
+    assert estimate is not None
+    return float(estimate)
 
 
 def main() -> None:
@@ -106,6 +108,8 @@ def main() -> None:
                 contains = uncertainty.interval(m).contains(truth[m])
                 if contains is not None:
                     covered[m].append(contains)
+        if (i + 1) % 10 == 0:
+            print(f"  ... {i + 1} replications: {dict(verdicts)} ({time.time() - started:.0f} s)", flush=True)
         coherence = compare_coherence(human, sim, spec.coherence[0], ctx)
         for side, metric, target in (("human", coherence.human.gap, gap), ("sim", coherence.sim.gap, gap), ("difference", coherence.difference, 0.0)):
             if metric.interval is not None:

@@ -138,5 +138,5 @@ def percentile_interval(samples: np.ndarray, level: float) -> Interval:
         return Interval(None, None, level, int(finite.size), int(samples.size))
     # Counts (sign flips, TP, ...) keep whole-number bounds; continuous statistics interpolate.
     method = "nearest" if np.all(finite == np.round(finite)) else "linear"
-    low, high = np.percentile(finite, [100 * (1 - level) / 2, 100 * (1 + level) / 2], method=method)
+    low, high = np.percentile(finite, [100 * (1 - level) / 2, 100 * (1 + level) / 2], method=method)  # type: ignore[call-overload]
     return Interval(float(low), float(high), level, int(finite.size), int(samples.size))

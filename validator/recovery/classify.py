@@ -143,7 +143,7 @@ def summarize(outcomes: Sequence[Outcome]) -> RecoverySummary:
     unknown = sorted(set(counts) - set(OUTCOMES))
     if unknown:
         raise ValueError(f"unknown outcome(s) {unknown}; expected one of {list(OUTCOMES)}")
-    totals = recovery_totals({o: np.array([counts[o]]) for o in OUTCOMES})
+    totals = recovery_totals({o: np.array([counts[o]]) for o in OUTCOMES})  # type: ignore[index]
     values: dict[str, int | float | None] = {}
     for key in SUMMARY_KEYS:
         value = float(totals[key][0])

@@ -178,4 +178,5 @@ class RecoveryResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per compared coefficient, columns in the record's field order."""
         columns = [f.name for f in fields(CoefficientComparison)]
-        return pd.DataFrame([c.to_dict() for c in self.coefficients], columns=columns)
+        frame: pd.DataFrame = pd.DataFrame([c.to_dict() for c in self.coefficients], columns=columns)
+        return frame

@@ -89,7 +89,7 @@ class CoefficientDraws:
     def columns(self, keys: Sequence[tuple[str, str]]) -> CoefficientDraws:
         index = {key: i for i, key in enumerate(self.keys)}
         picks = [index.get(key, -1) for key in keys]
-        take = np.array([p if p >= 0 else 0 for p in picks], dtype=int)
+        take = np.array([max(p, 0) for p in picks], dtype=int)
         # dtype=bool: with no keys at all an empty list would make a float mask.
         present = np.array([p >= 0 for p in picks], dtype=bool)
         if not self.keys:  # nothing to take from: every requested column is absent
@@ -252,7 +252,7 @@ def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec,
                 values = adjusted[r, span]
                 values[ok] = multipletests(row[ok], method=correction.method)[1]
                 adjusted[r, span] = values
-    return adjusted
+    return np.asarray(adjusted)
 
 
 def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
@@ -336,14 +336,18 @@ def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alph
                 # Later chunks start Newton from the typical estimate of this one instead of
                 # refitting the full data first: the same optimum, fewer fits.
                 start = np.median(batched.params[batched.estimable], axis=0)
-            reasons = _failure_reasons(model, used_design, used_weights, batched.estimable)
-            parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, reasons, batched.std_errors))
+            why = _failure_reasons(model, used_design, used_weights, batched.estimable)
+            parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, why, batched.std_errors))
         except NotImplementedError:
             parts.append(_expanded_fits(model, frame, chunk, alpha, cluster_copies=cluster_copies))
     terms = next((p[3] for p in parts if p[3]), ())
     if not parts:
         return ModelDraws(model.id, terms, np.zeros((0, len(terms))), np.zeros((0, len(terms))), np.zeros(0, bool), np.zeros(0, dtype=object))
-    estimates, p_values, ok, reasons, std_errors = [], [], [], [], []
+    estimates: list[np.ndarray] = []
+    p_values: list[np.ndarray] = []
+    ok: list[np.ndarray] = []
+    reasons: list[np.ndarray] = []
+    std_errors: list[np.ndarray] = []
     for est, p, good, chunk_terms, why, se in parts:
         if chunk_terms != terms:  # a chunk whose every replicate failed in the slow path has no terms
             est, p, se = (np.full((len(good), len(terms)), np.nan) for _ in range(3))
