@@ -11,6 +11,7 @@ from validator.models.types import ModelFit
 from validator.present.formatting import fmt_estimate, fmt_number, fmt_p
 from validator.recovery.records import RecoveryResult, RecoverySummary
 from validator.results import CheckResult, SimulationResult
+from validator.recovery.notes import recovery_notes
 
 if TYPE_CHECKING:
     from validator.checks.metric import Metric
@@ -149,7 +150,7 @@ def recovery_interval_lines(sim: SimulationResult) -> list[str]:
             for key, label in (("f1_sign", "F1(Sign)"), ("fpr", "FPR"), ("fnr", "FNR"))
             if name == key
         ]
-        lines.append(f"  at the human n ({e.n}, simulated rows subsampled {e.draws} times): " + ", ".join(parts))
+        lines.append(f"  at equal n per model ({e.description()}): " + ", ".join(parts))
     return lines
 
 
@@ -318,6 +319,7 @@ def format_check(result: CheckResult, *, coefficients: bool = True) -> str:
         out.append("Coefficient recovery (layout of the paper's Table 2; sign flips enter none of FPR, FNR, F1(Sign))")
         out.append(tabulate([table2_row(sim.recovery.summary)], headers=TABLE2_HEADERS, tablefmt="simple", disable_numparse=True))
         out.extend(recovery_interval_lines(sim))
+        out.extend(recovery_notes(sim.recovery, sim.recovery_uncertainty))
         out.extend(not_estimable_lines(sim.recovery))
         if coefficients:
             out.append("")

@@ -490,6 +490,17 @@ class EqualNRecovery:
     models: tuple[EqualNModel, ...] = ()
     consistent: int | None = None
 
+    def description(self) -> str:
+        """Which rows were subsampled, e.g. ``"m3, m4: simulation subsampled to 817 rows; 200 draws"``."""
+        groups: dict[tuple[str, int], list[str]] = {}
+        for m in self.models:
+            if m.subsampled:
+                groups.setdefault((m.subsampled, m.n_equal), []).append(m.model)
+        if not groups:
+            return f"{self.n} rows, {self.draws} draws"
+        parts = [f"{', '.join(ids)}: {side} subsampled to {n} rows" for (side, n), ids in groups.items()]
+        return f"{'; '.join(parts)}; {self.draws} draws"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
