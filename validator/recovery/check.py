@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from validator.bootstrap.weights import MIN_CLUSTERS
 from validator.checks.context import CheckContext
@@ -44,6 +44,10 @@ from validator.spec.model import CorrectionSpec, ModelSpec, StudySpec
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+
+#: How the fresh-sample null is built (see :func:`fresh_sample_null`).
+NULL_METHOD: Literal["pairs", "shifted", "resample"] = "shifted"
 
 
 def same_family(
@@ -114,12 +118,23 @@ def fresh_sample_null(
     *,
     alpha: float,
 ) -> FreshSampleNull:
-    """Pairs (a human resample of the human size, one of the simulation's size) compared like the simulation."""
+    """Pairs (a human resample of the human size, one of the simulation's size) compared like the simulation.
+
+    :data:`NULL_METHOD` ``"pairs"`` compares the two resamples with each other (the
+    bootstrap's stand-in for a human sample and a fresh one); ``"resample"`` compares
+    the observed human fit with the resample of the simulation's size; ``"shifted"``
+    keeps the observed human fit and moves it by the resamples' difference
+    (:func:`~validator.recovery.uncertainty.shifted_fresh_samples`). The calibration
+    study measures both (docs/calibration.md).
+    """
     resample_by = study.uncertainty.resample_by
     fresh = fresh_sample_draws(study.models, human, sim, ctx, alpha=alpha, resample_by=resample_by)
-    shifted = shifted_fresh_samples(point_fits(human_fits), human_replicates, fresh)
-    reference = point_fits(human_fits).repeat(human_replicates.replicates)
-    stats, _ = consistent_statistics(reference, shifted, point, alpha=alpha, correction=study.correction)
+    if NULL_METHOD in ("shifted", "resample"):
+        reference = point_fits(human_fits).repeat(human_replicates.replicates)
+        other = shifted_fresh_samples(point_fits(human_fits), human_replicates, fresh) if NULL_METHOD == "shifted" else fresh
+        stats, _ = consistent_statistics(reference, other, point, alpha=alpha, correction=study.correction)
+    else:
+        stats, _ = consistent_statistics(human_replicates, fresh, point, alpha=alpha, correction=study.correction)
     fitted = {m.model: m.estimable for m in fresh.models}
     n_sim = len(sim.frame) if resample_by is None else int(sim.frame[resample_by].nunique(dropna=True))
     return FreshSampleNull(stats, fitted, n_sim)

@@ -149,7 +149,8 @@ def default_verdict(point: RecoveryResult, null: FreshSampleNull | None, *, leve
         if not m.sim_estimable:
             p = float((1 + not_fitted.sum()) / (null.replicates + 1))
             failed_models.append((m.model, m.sim_reason or "not estimable", share, p))
-    critical = _critical(np.min(np.vstack(null_p), axis=0), alpha)
+    null_min = np.min(np.vstack(null_p), axis=0)
+    critical = _critical(null_min, alpha)
     # The observed minimum p is compared with the same critical value, metric by metric.
     limits: dict[str, Any] = {
         "level": level,
@@ -157,6 +158,8 @@ def default_verdict(point: RecoveryResult, null: FreshSampleNull | None, *, leve
         "consistent_pairs": null.consistent,
         "n_sim": null.n_sim,
         "critical_p": critical,
+        # The rule's size on the resample pairs themselves: at most 1 - level, less with ties.
+        "pairs_failing": float(np.mean(null_min < critical)),
     }
     reasons: list[str] = []
     for (name, values, observed), p in zip(columns, observed_p):
