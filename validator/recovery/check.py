@@ -32,8 +32,10 @@ from validator.recovery.uncertainty import (
     RecoveryUncertainty,
     ReplicateFits,
     consistent_statistics,
+    debiased_effects,
     fresh_sample_draws,
     point_fits,
+    recentred,
     recovery_uncertainty,
     resampling_unit,
     shifted_fresh_samples,
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 
 
 #: How the fresh-sample null is built (see :func:`fresh_sample_null`).
-NULL_METHOD: Literal["pairs", "shifted", "resample"] = "shifted"
+NULL_METHOD: Literal["pairs", "shifted", "resample", "debiased"] = "shifted"
 
 
 def same_family(
@@ -123,7 +125,9 @@ def fresh_sample_null(
     :data:`NULL_METHOD` ``"pairs"`` compares the two resamples with each other (the
     bootstrap's stand-in for a human sample and a fresh one); ``"resample"`` compares
     the observed human fit with the resample of the simulation's size; ``"shifted"``
-    keeps the observed human fit and moves it by the resamples' difference
+    keeps the observed human fit and moves it by the resamples' difference; ``"debiased"``
+    compares the two resamples after moving both to the debiased effect sizes
+    (:func:`~validator.recovery.uncertainty.debiased_effects`)
     (:func:`~validator.recovery.uncertainty.shifted_fresh_samples`). The calibration
     study measures both (docs/calibration.md).
     """
@@ -133,6 +137,11 @@ def fresh_sample_null(
         reference = point_fits(human_fits).repeat(human_replicates.replicates)
         other = shifted_fresh_samples(point_fits(human_fits), human_replicates, fresh) if NULL_METHOD == "shifted" else fresh
         stats, _ = consistent_statistics(reference, other, point, alpha=alpha, correction=study.correction)
+    elif NULL_METHOD == "debiased":
+        shifts = debiased_effects(point_fits(human_fits))
+        stats, _ = consistent_statistics(
+            recentred(human_replicates, shifts), recentred(fresh, shifts), point, alpha=alpha, correction=study.correction
+        )
     else:
         stats, _ = consistent_statistics(human_replicates, fresh, point, alpha=alpha, correction=study.correction)
     fitted = {m.model: m.estimable for m in fresh.models}
