@@ -78,16 +78,25 @@ def _oriented(values: np.ndarray, direction: int) -> np.ndarray:
     return np.where(np.isfinite(out), out, -np.inf)
 
 
+#: Mid-p values (Lancaster 1961): a tie counts half. The metrics are counts and ratios
+#: of small counts, so most pairs tie with many others; counting ties in full makes
+#: every p-value, and the rule, conservative.
+MID_P = True
+
+
 def _null_p(values: np.ndarray) -> np.ndarray:
-    """Per pair, the share of pairs at least as extreme as it (itself included)."""
+    """Per pair, the share of pairs more extreme than it, ties (itself included) counted half with :data:`MID_P`."""
     ordered = np.sort(values)
-    at_least = len(values) - np.searchsorted(ordered, values, side="left")
-    return at_least / len(values)
+    above = len(values) - np.searchsorted(ordered, values, side="right")
+    ties = np.searchsorted(ordered, values, side="right") - np.searchsorted(ordered, values, side="left")
+    return (above + (0.5 if MID_P else 1.0) * ties) / len(values)
 
 
 def _observed_p(values: np.ndarray, observed: float) -> float:
-    """``(1 + #pairs at least as extreme) / (pairs + 1)``: the observed value counted as one more draw."""
-    return float((1 + np.sum(values >= observed)) / (len(values) + 1))
+    """The observed value's p-value, counted as one more draw among the pairs (ties half with :data:`MID_P`)."""
+    above = np.sum(values > observed)
+    ties = np.sum(values == observed) + 1
+    return float((above + (0.5 if MID_P else 1.0) * ties) / (len(values) + 1))
 
 
 def _critical(min_p: np.ndarray, alpha: float) -> float:
