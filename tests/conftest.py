@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-REALDATA = REPO.parent / "shared" / "realdata"
+# The GSS 2024 example data shipped with the repository (examples/gss2024/DATA.md).
+GSS2024_DATA = REPO / "examples" / "gss2024" / "data"
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ import statsmodels.formula.api as smf
 import validator
 from validator.spec.load import load_spec
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "gss2024"
+# The GSS 2024 example data shipped with the repository (examples/gss2024/DATA.md).
+GSS2024_DATA = Path(__file__).resolve().parents[1] / "examples" / "gss2024" / "data"
 
 
 def read_demo(path: Path) -> pd.DataFrame:
@@ -110,11 +111,10 @@ def test_json_is_byte_identical_for_the_same_inputs(demo_paths):
     assert first == second
 
 
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared/realdata is not beside this checkout")
 def test_a_study_simval_was_not_built_for_runs_from_a_user_written_spec():
     spec = Path(__file__).resolve().parents[1] / "examples" / "gss2024" / "gss2024.yaml"
-    sims = [REALDATA / "openai_gpt-4o-mini_wide.csv", REALDATA / "qwen_qwen-2.5-72b-instruct_wide.csv"]
-    result = validator.check(REALDATA / "gss_wide.csv", sims, spec=spec, bootstrap=0)
+    sims = [GSS2024_DATA / "openai_gpt-4o-mini_wide.csv", GSS2024_DATA / "qwen_qwen-2.5-72b-instruct_wide.csv"]
+    result = validator.check(GSS2024_DATA / "gss_wide.csv", sims, spec=spec, bootstrap=0)
     assert result.human.n_rows_read == 3309
     assert all(f.estimable for f in result.human_fits)
     for sim in result.simulations:
@@ -127,10 +127,9 @@ def test_a_study_simval_was_not_built_for_runs_from_a_user_written_spec():
     assert death_penalty.n_obs + death_penalty.n_missing + death_penalty.n_subset_excluded == 3309
 
 
-@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared/realdata is not beside this checkout")
 def test_the_other_constructs_run_on_the_gss_data_with_a_declared_subgroup():
     spec = Path(__file__).resolve().parents[1] / "examples" / "gss2024" / "gss2024.yaml"
-    result = validator.check(REALDATA / "gss_wide.csv", REALDATA / "openai_gpt-5_wide.csv", spec=spec, bootstrap=40)
+    result = validator.check(GSS2024_DATA / "gss_wide.csv", GSS2024_DATA / "openai_gpt-5_wide.csv", spec=spec, bootstrap=40)
     sim = result.simulations[0]
     assert sim.distribution is not None and sim.distribution.mean_js is not None
     party = {level: item for level, item in sim.distribution.mean_js.by[0].levels}

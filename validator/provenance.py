@@ -17,7 +17,7 @@ from typing import Any
 
 from validator._version import __version__
 
-PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "formulaic", "pingouin", "tabulate", "PyYAML", "matplotlib", "openai")
+PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "formulaic", "tabulate", "PyYAML", "matplotlib", "openai")
 
 
 def display_path(path: str | os.PathLike[str]) -> str:

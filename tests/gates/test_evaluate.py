@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from validator.gates.evaluate import evaluate_gate, resolve
+from validator.checks.record import MetricValue
+from validator.gates.evaluate import evaluate_gate, lookup
 from validator.gates.records import Gate
 
+# The typed metric values one simulated dataset's records yield (MetricValue: estimate, low, high).
 BLOCK = {
-    "recovery": {"f1_sign": 0.75, "sign_flips": 2, "fpr": None, "intervals": {"f1_sign": {"low": 0.6, "high": 0.9}, "sign_flips": {"low": 1, "high": 3}}},
-    "distribution": {
-        "belief_t1": {"overall": {"js": {"estimate": 0.2, "low": 0.15, "high": 0.25, "floor_p95": 0.08}}},
-        "mean_js": {"by": {"ethnicity": {"max": 0.4, "mean": 0.3}}},
-    },
-    "coherence": {"value_action_gap": {"difference": {"estimate": 0.05, "low": -0.01, "high": 0.11}}},
-    "heterogeneity": {"s": {"sim_at_human_n": {"n": 10, "mean": 20.0, "low": 18.0, "high": 22.0}}},
+    value.path: value
+    for value in (
+        MetricValue("recovery.f1_sign", 0.75, 0.6, 0.9),
+        MetricValue("recovery.sign_flips", 2.0, 1.0, 3.0),
+        MetricValue("recovery.fpr", None),
+        MetricValue("distribution.belief_t1.overall.js", 0.2, 0.15, 0.25),
+        MetricValue("distribution.mean_js.by.ethnicity.max", 0.4),
+        MetricValue("distribution.mean_js.by.ethnicity.mean", 0.3),
+        MetricValue("coherence.value_action_gap.difference", 0.05, -0.01, 0.11),
+        MetricValue("heterogeneity.s.sim_at_human_n", 20.0, 18.0, 22.0),
+    )
 }
 
 
@@ -75,6 +81,7 @@ def test_a_missing_value_or_path_fails_with_a_reason():
     assert not absent.passed and "not in the results" in absent.message
 
 
-def test_resolve_reads_recovery_intervals_from_their_sibling_block():
-    assert resolve(BLOCK, "recovery.f1_sign") == (0.75, 0.6, 0.9, True)
-    assert resolve(BLOCK, "distribution.belief_t1.overall.js") == (0.2, 0.15, 0.25, True)
+def test_lookup_finds_a_metric_with_its_interval():
+    assert lookup(BLOCK, "recovery.f1_sign") == MetricValue("recovery.f1_sign", 0.75, 0.6, 0.9)
+    assert lookup(BLOCK, "distribution.belief_t1.overall.js") == MetricValue("distribution.belief_t1.overall.js", 0.2, 0.15, 0.25)
+    assert lookup(BLOCK, "distribution.belief_t1.overall.tvd") is None

@@ -91,7 +91,7 @@ def test_junit_json_and_summary_are_written_valid_and_byte_identical_across_proc
 
     document = json.loads(outputs[0][0])
     jsonschema.validate(document, SCHEMA)
-    assert document["schema_version"] == "1"
+    assert document["schema_version"] == "2"
     gates = document["simulations"][0]["gates"]
     assert [g["name"] for g in gates] == ["sign recovery", "gap", "structures", "js"]
     assert {"path", "comparison", "threshold", "observed", "interval", "passed", "severity"} <= set(gates[0])

@@ -327,7 +327,8 @@ def test_ci_overlap_of_an_ols_model_uses_normal_95_percent_intervals_like_synthp
     import statsmodels.api as sm
 
     from validator.models.fit import fit_model
-    from validator.recovery.compare import compare_fits, ci_overlap as overlap
+    from validator.recovery.compare import ci_overlap as overlap
+    from validator.recovery.compare import compare_fits
     from validator.spec.model import ModelSpec
 
     rng = np.random.default_rng(4)

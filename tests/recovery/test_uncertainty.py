@@ -8,10 +8,10 @@ import pytest
 
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.recovery.uncertainty import CoefficientDraws, recovery_statistics, recovery_uncertainty, human_draws
 from validator.models.fit import fit_models
 from validator.recovery.classify import coefficient_outcome, summarize
 from validator.recovery.compare import compare_fits
+from validator.recovery.uncertainty import CoefficientDraws, human_draws, recovery_statistics, recovery_uncertainty
 from validator.spec.load import load_spec
 
 SPEC = load_spec("hunt2025")
@@ -92,3 +92,15 @@ def test_the_always_attack_t1_simulation_with_the_bootstrap_on_exits_normally(de
     )
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_picking_no_columns_or_from_no_columns_gives_boolean_draws() -> None:
+    """A simulation whose every participant made the same decision has no coefficient to compare."""
+    from validator.recovery.uncertainty import CoefficientDraws
+
+    draws = CoefficientDraws((("m1", "x"),), np.ones((3, 1), dtype=bool), np.ones((3, 1), dtype=bool), np.ones((3, 1)))
+    empty = draws.columns(())
+    assert empty.valid.shape == (3, 0) and empty.valid.dtype == bool
+    nothing = CoefficientDraws((), np.zeros((3, 0), dtype=bool), np.zeros((3, 0), dtype=bool), np.zeros((3, 0)))
+    picked = nothing.columns((("m1", "x"),))
+    assert picked.valid.shape == (3, 1) and not picked.valid.any()

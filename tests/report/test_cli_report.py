@@ -49,5 +49,5 @@ def test_report_lines_go_to_stderr_when_json_is_on_stdout(demo_paths, tmp_path, 
     code = main(["check", str(demo_paths["human"]), str(demo_paths["unfinetuned"]), "--bootstrap", "0", "--json", "-", "--report", str(out), "--format", "html"])
     captured = capsys.readouterr()
     assert code == 0
-    assert json.loads(captured.out)["schema_version"] == "1"
+    assert json.loads(captured.out)["schema_version"] == "2"
     assert "report sim_unfinetuned_synthetic:" in captured.err

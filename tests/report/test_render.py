@@ -93,7 +93,8 @@ def test_quarto_route_runs_quarto_render_per_format(monkeypatch, tmp_path, demo_
     (run,) = reports.runs
     renders = [c for c in calls(log) if c["argv"] != ["--version"]]
     assert [c["argv"] for c in renders] == [["render", "report.qmd", "--to", "html"], ["render", "report.qmd", "--to", "typst"]]
-    assert all(Path(c["cwd"]) == run.directory for c in renders)
+    # Quarto renders in the run's staging folder beside its place, which then replaces the run folder whole.
+    assert all(Path(c["cwd"]).parent == run.directory.parent and Path(c["cwd"]).name.startswith(f".{run.directory.name}.") for c in renders)
     assert run.html == run.directory / "report.html" and run.pdf == run.directory / "report.pdf"
     # Quarto gets both figure formats, whichever outputs were asked for.
     assert list((run.directory / "figures").glob("*.png")) and list((run.directory / "figures").glob("*.svg"))

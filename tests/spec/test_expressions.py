@@ -487,3 +487,31 @@ def test_result_is_a_series_on_the_frame_index_without_a_name(frame: pd.DataFram
 def test_empty_frame_gives_empty_series() -> None:
     frame = pd.DataFrame({"x": pd.Series([], dtype=float)})
     assert len(parse_expression("x * 2 > 1").evaluate(frame)) == 0
+
+
+# Constraints compare decimal data with a tolerance (1e-9 relative, at least absolute).
+TOLERANCE_CASES = [
+    ("abs(a + b + c - 100) <= 1", (30.1, 34.2, 36.7), True),  # 101.00000000000001 in binary
+    ("abs(a + b + c - 100) <= 1", (33.3, 33.3, 34.4), True),
+    ("abs(a + b + c - 100) <= 1", (33.4, 33.3, 34.4), False),  # 101.1: a real miss
+    ("a + b + c == 100", (0.1, 0.2, 99.7), True),
+    ("a + b + c != 100", (0.1, 0.2, 99.7), False),
+    ("a + b + c < 100", (0.1, 0.2, 99.7), False),
+    ("a + b + c > 100", (0.1, 0.2, 99.7), False),
+    ("a + b + c >= 100", (0.1, 0.2, 99.7), True),
+    ("a < b", (1.0, 1.0 + 1e-6, 0.0), True),  # beyond the tolerance: compared as usual
+]
+
+
+@pytest.mark.parametrize(("text", "values", "holds"), TOLERANCE_CASES)
+def test_constraint_comparisons_have_a_documented_tolerance(text: str, values: tuple[float, ...], holds: bool) -> None:
+    from validator.spec.expressions import CONSTRAINT_TOLERANCE
+
+    frame = pd.DataFrame({"a": [values[0]], "b": [values[1]], "c": [values[2]]})
+    result = parse_expression(text, ["a", "b", "c"]).evaluate(frame, tolerance=CONSTRAINT_TOLERANCE)
+    assert bool(result.iloc[0]) is holds
+
+
+def test_without_tolerance_comparisons_are_exact() -> None:
+    frame = pd.DataFrame({"a": [30.1], "b": [34.2], "c": [36.7]})
+    assert not parse_expression("abs(a + b + c - 100) <= 1").evaluate(frame).iloc[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -290,3 +292,34 @@ def test_formula_functions_do_not_warn_on_invalid_values(
     rhs = model_matrix("y ~ log(z) + sqrt(z)", data, context=formula_context(), na_action="ignore").rhs
     assert rhs["log(z)"].isna().sum() == (data.z < 0).sum()
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# Inside I() Python evaluates the code, and Python repeats text times a number: each
+# of these would build gigabytes. The derived-variable language refuses them too.
+TEXT_ARITHMETIC = [
+    ("str(belief_t1) * 1000000000", "'*' on text"),
+    ("1000000000 * str(x)", "'*' on text"),
+    ("concat(x, 'a') * 3", "'*' on text"),
+    ("(str(x) + 'a') * 3", "'*' on text"),
+    ("where(x > 0, 'a', 'b') * 3", "'*' on text"),
+    ("str(x) % x", "'%' on text"),
+    ("-str(x)", "a sign on text"),
+    ("g * 1000000000", "'*' on text"),  # g is a text variable
+]
+
+
+@pytest.mark.parametrize(("inside", "message"), TEXT_ARITHMETIC)
+def test_i_refuses_arithmetic_on_text_like_a_derived_variable(inside: str, message: str) -> None:
+    known = ["y", "x", "belief_t1", "g"]
+    with pytest.raises(ExpressionError, match=re.escape(f"uses {message}")):
+        check_formula(f"y ~ I({inside})", known, text_variables=["g"])
+    if "g" not in inside:  # a derived variable learns a column's type from the data
+        with pytest.raises(ExpressionError, match=re.escape(f"uses {message}")):
+            parse_expression(inside, known)
+
+
+@pytest.mark.parametrize("inside", ["x * 1000000000", "str(x) + str(x)", "x ** 2", "float(str(x)) * 2"])
+def test_i_accepts_what_a_derived_variable_accepts(inside: str) -> None:
+    known = ["y", "x"]
+    check_formula(f"y ~ I({inside})", known, text_variables=["g"])
+    parse_expression(inside, known)

@@ -50,7 +50,7 @@ def _as_float(values: np.ndarray | pd.Series) -> np.ndarray:
         if array.dtype.kind in "biuf":
             return array.astype(np.float64, copy=False).ravel()
         values = pd.Series(array.ravel())
-    numeric = pd.to_numeric(values, errors="coerce")
+    numeric = pd.Series(pd.to_numeric(values, errors="coerce"))
     return np.asarray(numeric.to_numpy(dtype=np.float64, na_value=np.nan)).ravel()
 
 

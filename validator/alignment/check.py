@@ -16,7 +16,7 @@ either dataset are reported, flagged ``low_n`` and left out of aggregates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from validator.alignment.distances import chi_square_test, dispersion_ratio, js_
 from validator.bootstrap.weights import bootstrap_weights, resample_weights
 from validator.checks.context import CheckContext
 from validator.checks.metric import Metric, make_metric
+from validator.checks.record import MetricValue, prefixed
 from validator.io.ingest import Dataset
 from validator.spec.model import DistributionsSpec, DistributionVariable
 
@@ -77,6 +78,15 @@ class VariableComparison:
         block["sim_counts"] = list(self.sim_counts)
         return block
 
+    def metrics(self) -> Iterator[MetricValue]:
+        """The distances of this comparison (paths ``js``, ``tvd``, and for numeric variables the rest)."""
+        yield MetricValue.from_metric("js", self.js)
+        yield MetricValue.from_metric("tvd", self.tvd)
+        if self.wasserstein is not None:
+            yield MetricValue.from_metric("wasserstein", self.wasserstein)
+            yield MetricValue.from_metric("ks_statistic", self.ks_statistic)
+            yield MetricValue.from_metric("dispersion_ratio", self.dispersion_ratio)
+
 
 @dataclass(frozen=True)
 class MeanComparison:
@@ -89,6 +99,9 @@ class MeanComparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"n_human": self.n_human, "n_sim": self.n_sim, "low_n": self.low_n, **self.js.to_dict()}
+
+    def metrics(self) -> Iterator[MetricValue]:
+        yield MetricValue.from_metric("", self.js)
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,13 @@ class Breakdown:
             "levels": {level: item.to_dict() for level, item in self.levels},
         }
 
+    def metrics(self) -> Iterator[MetricValue]:
+        """``max`` and ``mean`` over the levels with enough rows, and each level's own metrics."""
+        yield MetricValue.of("max", self.max)
+        yield MetricValue.of("mean", self.mean)
+        for level, item in self.levels:
+            yield from prefixed(item.metrics(), f"levels.{level}")
+
 
 @dataclass(frozen=True)
 class VariableResult:
@@ -126,6 +146,11 @@ class VariableResult:
             "by": {b.by: b.to_dict() for b in self.by},
         }
 
+    def metrics(self) -> Iterator[MetricValue]:
+        yield from prefixed(self.overall.metrics(), "overall")
+        for breakdown in self.by:
+            yield from prefixed(breakdown.metrics(), f"by.{breakdown.by}")
+
 
 @dataclass(frozen=True)
 class MeanResult:
@@ -135,6 +160,11 @@ class MeanResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"variables": list(self.variables), "overall": self.overall.to_dict(), "by": {b.by: b.to_dict() for b in self.by}}
+
+    def metrics(self) -> Iterator[MetricValue]:
+        yield from prefixed(self.overall.metrics(), "overall")
+        for breakdown in self.by:
+            yield from prefixed(breakdown.metrics(), f"by.{breakdown.by}")
 
 
 @dataclass(frozen=True)
@@ -158,6 +188,13 @@ class DistributionResult:
         if self.mean_js is not None:
             block["mean_js"] = self.mean_js.to_dict()
         return block
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """Every distance, per variable (``<variable>.overall.js``, ...) and for ``mean_js``."""
+        for result in self.variables:
+            yield from prefixed(result.metrics(), result.variable)
+        if self.mean_js is not None:
+            yield from prefixed(self.mean_js.metrics(), "mean_js")
 
 
 @dataclass(frozen=True)

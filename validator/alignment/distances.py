@@ -101,7 +101,8 @@ def tv_distance(p_counts: npt.ArrayLike, q_counts: npt.ArrayLike) -> Distance:
 def _cdf_gap(p_counts: npt.ArrayLike, q_counts: npt.ArrayLike) -> np.ndarray:
     """``|CDF_p - CDF_q|`` at each category, the categories taken in order."""
     p, q = _pair(p_counts, q_counts)
-    return np.abs(np.cumsum(p, axis=-1) - np.cumsum(q, axis=-1))
+    gap: np.ndarray = np.abs(np.cumsum(p, axis=-1) - np.cumsum(q, axis=-1))
+    return gap
 
 
 def wasserstein_from_counts(

@@ -37,11 +37,20 @@ thread (:class:`_OneBlasThread`).
 
 Covariances: ``nonrobust`` is the inverse information (``sigma^2 (X'WX)^-1``
 for OLS); ``HC0`` is the sandwich ``H^-1 (sum_i w_i s_i s_i') H^-1`` with the
-score contributions ``s_i`` (``e_i x_i`` for OLS); ``HC1`` (OLS only) scales
-HC0 by ``N / (N - k)`` with ``N = sum_i w_i``. Frequency weights count as
-repeated rows throughout, so ``N`` is the number of rows of the expanded data.
-p-values are two-sided, normal for the discrete families and Student t with
-``N - k`` degrees of freedom for OLS, as statsmodels reports them.
+score contributions ``s_i`` (``e_i x_i`` for OLS); for OLS, ``HC1`` scales
+HC0 by ``N / (N - k)`` with ``N = sum_i w_i``, and ``HC2`` and ``HC3`` divide
+each ``e_i^2`` by ``1 - h_i`` and ``(1 - h_i)^2`` with the leverage
+``h_i = x_i' (X'WX)^-1 x_i``. ``cluster`` (CRV1) is
+``c H^-1 (sum_g S_g S_g') H^-1`` with ``S_g = sum_{i in g} w_i s_i`` and
+statsmodels' small-sample factor ``c = G / (G - 1) * (N - 1) / (N - K)``
+(``G`` clusters drawn, ``K`` parameters), for OLS and the maximum-likelihood
+families alike (``statsmodels.stats.sandwich_covariance.cov_cluster``).
+Frequency weights count as repeated rows throughout, so ``N`` is the number
+of rows of the expanded data and a repeated row stays in its cluster; a
+cluster bootstrap instead counts every copy of a drawn cluster as a cluster
+(``cluster_copies``). p-values are two-sided, normal for the discrete
+families and Student t for OLS with ``N - k`` degrees of freedom, ``G - 1``
+under ``cluster``, as statsmodels reports them.
 
 Estimability of a replicate. It is not estimable, with NaN estimates, when
 
@@ -72,34 +81,29 @@ so 4 and 5 flag every replicate ``fit_model`` calls ``perfect_separation``.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse, special, stats
 
+from validator.models.blas import one_blas_thread
 from validator.models.design import Design
+from validator.models.rules import (
+    BATCHED_MAX_ITER,
+    min_rows,
+    parameter_names,
+    separation_symptoms,
+)
 from validator.spec.model import SUPPORTED_COV_TYPES, cov_type_problem
 
-try:  # installed with scikit-learn, which pingouin requires
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - the fit is then only slower on a busy machine
-    ThreadpoolController = None
-
-BATCHED_COV_TYPES: dict[str, tuple[str, ...]] = {
-    "ols": ("nonrobust", "HC0", "HC1"),
-    "logit": ("nonrobust", "HC0"),
-    "probit": ("nonrobust", "HC0"),
-    "mnlogit": ("nonrobust", "HC0"),
-}
-"""The covariance types :func:`fit_batched` computes; the others raise NotImplementedError."""
+BATCHED_COV_TYPES: Mapping[str, tuple[str, ...]] = SUPPORTED_COV_TYPES
+"""The covariance types :func:`fit_batched` computes: every one the spec allows."""
 
 _SINGULAR = 1e-12  # smallest eigenvalue of a unit-diagonal cross-product matrix, relative to the largest
 _EXPLODED = 1e6  # an estimate this large means Newton is running off along a separating direction
-_SATURATED = 1e-12  # as in validator.models.fit: a fitted probability this close to 1
-_SE_BLOWUP = 1e3  # as in validator.models.fit: a standard error this many times max(1, |b|)
 _COLLAPSE = 0.9  # merge repeated rows when that leaves at most this share of the rows
 _BLOCK = 2**17  # replicates x rows per block: arrays of 1 MiB
 _MIN_BLOCK = 16  # replicates per block at least
@@ -145,15 +149,18 @@ class _Columns:
         """The ``(a, L, L, n)`` weights ``c`` as ``(a, L k, L k)`` with block ``(l, m)`` = ``X' diag(c_lm) X``."""
         a, levels = c.shape[0], c.shape[1]
         g = self.gram(c)  # (a, L, L, k, k)
-        return g.transpose(0, 1, 3, 2, 4).reshape(a, levels * self.k, levels * self.k)
+        result: np.ndarray = g.transpose(0, 1, 3, 2, 4).reshape(a, levels * self.k, levels * self.k)
+        return result
 
     def cross(self, v: np.ndarray) -> np.ndarray:
         """``X' v_l`` for ``v`` of shape ``(a, L, n)``, level-major as ``(a, L k)``."""
-        return (v.reshape(-1, self.n) @ self.x).reshape(v.shape[0], -1)
+        result: np.ndarray = (v.reshape(-1, self.n) @ self.x).reshape(v.shape[0], -1)
+        return result
 
     def eta(self, beta: np.ndarray, levels: int) -> np.ndarray:
         """Linear predictors ``(a, L, n)`` of level-major parameters ``(a, L k)``."""
-        return (beta.reshape(-1, self.k) @ self.xt).reshape(beta.shape[0], levels, self.n)
+        result: np.ndarray = (beta.reshape(-1, self.k) @ self.xt).reshape(beta.shape[0], levels, self.n)
+        return result
 
 
 class _Local(NamedTuple):
@@ -267,7 +274,80 @@ def _solve(matrices: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _sandwich(bread: np.ndarray, meat: np.ndarray) -> np.ndarray:
-    return bread @ meat @ bread
+    result: np.ndarray = bread @ meat @ bread
+    return result
+
+
+class _Clusters:
+    """The cluster of every row, in the layouts the cluster sandwich needs.
+
+    ``scores`` is the sparse ``(G k) x n`` matrix with ``x_ij`` at row
+    ``g k + j`` for the cluster ``g`` of row ``i``: one product with it sums
+    every replicate's score contributions ``v_il x_i`` within every cluster.
+    ``members`` is the ``G x n`` 0/1 matrix of cluster membership.
+    """
+
+    def __init__(self, codes: np.ndarray, columns: _Columns) -> None:
+        n, k = columns.n, columns.k
+        self.n_groups = int(codes.max(initial=-1)) + 1
+        rows = (codes[:, None] * k + np.arange(k)[None, :]).ravel()
+        self.scores = sparse.csr_array(
+            (columns.x.ravel(), (rows, np.repeat(np.arange(n), k))), shape=(self.n_groups * k, n)
+        )
+        self.members = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(self.n_groups, n))
+        self.k = k
+
+    def sums(self, v: np.ndarray) -> np.ndarray:
+        """``sum_{i in g} v_il x_i`` for ``v`` of shape ``(a, L, n)``, as ``(a, G, L k)`` level-major."""
+        a, levels, n = v.shape
+        flat = np.asarray(self.scores @ v.reshape(a * levels, n).T)  # (G k, a L)
+        result: np.ndarray = flat.reshape(self.n_groups, self.k, a, levels).transpose(2, 0, 3, 1).reshape(a, self.n_groups, -1)
+        return result
+
+    def drawn(self, w: np.ndarray) -> np.ndarray:
+        """Clusters with a row drawn, per replicate: ``(a,)`` counts."""
+        result: np.ndarray = np.asarray((self.members @ w.T) > 0).sum(axis=0).astype(float)
+        return result
+
+
+@dataclass(frozen=True)
+class _Robust:
+    """What a robust covariance needs beyond the fit: its type and, for ``cluster``, the clusters.
+
+    ``copies`` (``B x G``, or None) are cluster multiplicities of a cluster
+    bootstrap: each copy of a drawn cluster counts as a cluster of its own.
+    """
+
+    cov_type: str
+    clusters: _Clusters | None = None
+    copies: np.ndarray | None = None
+
+
+def _cluster_meat(robust: _Robust, v: np.ndarray, copies: np.ndarray | None) -> np.ndarray:
+    """``sum_g s_g s_g'`` with ``s_g`` the summed weighted scores ``v`` ``(a, L, n)`` of cluster ``g``.
+
+    With cluster ``copies`` ``c_g`` (every row of a cluster weighted ``c_g``)
+    the ``c_g`` copies are separate clusters with score ``s_g / c_g`` each, so
+    cluster ``g`` contributes ``s_g s_g' / c_g``.
+    """
+    assert robust.clusters is not None
+    s = robust.clusters.sums(v)
+    if copies is not None:
+        s *= np.sqrt(np.where(copies > 0, 1.0 / np.where(copies > 0, copies, 1.0), 0.0))[:, :, None]
+    return np.asarray(s.transpose(0, 2, 1) @ s)
+
+
+def _cluster_correction(robust: _Robust, w: np.ndarray, copies: np.ndarray | None, n_params: int) -> tuple[np.ndarray, np.ndarray]:
+    """statsmodels' small-sample factor ``G / (G - 1) * (N - 1) / (N - K)`` and ``G`` per replicate.
+
+    ``N`` counts rows of the expanded data and ``K`` parameters, as
+    ``statsmodels.stats.sandwich_covariance.cov_cluster`` does for OLS and
+    maximum-likelihood models alike.
+    """
+    assert robust.clusters is not None
+    groups = copies.sum(axis=1) if copies is not None else robust.clusters.drawn(w)
+    total = w.sum(axis=1)
+    return groups / (groups - 1.0) * (total - 1.0) / (total - n_params), groups
 
 
 def _newton(
@@ -330,24 +410,27 @@ def _discrete(
     y: np.ndarray,
     levels: int,
     weights: np.ndarray,
-    cov_type: str,
+    robust: _Robust,
     start: np.ndarray,
     max_iter: int,
     tol: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    copies: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Logit, probit or multinomial logit (``levels`` non-reference levels) on every replicate.
 
-    Returns estimates, standard errors and whether each replicate is estimable.
+    Returns estimates, standard errors, whether each replicate is estimable
+    and the degrees of freedom of its tests (infinite: z-tests).
     """
     m = levels * columns.k
     # Rows per outcome value (0/1, or level code) in each replicate.
     counts = weights @ (y[:, None] == np.arange(levels + 1)).astype(float)
     varies = (counts > 0).all(axis=1)
-    enough = weights.sum(axis=1) >= m + 1
+    enough = weights.sum(axis=1) >= min_rows(m)
     ok = enough & varies & _inverse(columns.gram(weights))[1]
+    df = np.full(weights.shape[0], np.inf)
     if not ok.any():
         nan = np.full((weights.shape[0], m), np.nan)
-        return nan, nan.copy(), ok
+        return nan, nan.copy(), ok, df
     beta, converged = _newton(columns, family, y, weights, levels, start, ok, max_iter, tol)
 
     se = np.full_like(beta, np.nan)
@@ -358,31 +441,36 @@ def _discrete(
         assert local.own is not None
         np.multiply(local.c, w[:, None, None, :], out=local.c)
         inverse, regular = _inverse(columns.blocks(local.c))
-        if cov_type == "HC0":
-            r = local.r
+        r = local.r
+        if robust.cov_type == "HC0":
             inverse = _sandwich(inverse, columns.blocks(w[:, None, None, :] * r[:, :, None, :] * r[:, None, :, :]))
+        elif robust.cov_type == "cluster":
+            block_copies = None if copies is None else copies[fitted]
+            np.multiply(r, w[:, None, :], out=r)
+            factor = _cluster_correction(robust, w, block_copies, m)[0]
+            inverse = _sandwich(inverse, _cluster_meat(robust, r, block_copies)) * factor[:, None, None]
         se_fitted = np.sqrt(np.diagonal(inverse, axis1=1, axis2=2))
-        saturated = ((local.own >= 1.0 - _SATURATED) & (w > 0)).any(axis=1)
-        blowup = ~(se_fitted <= _SE_BLOWUP * np.maximum(1.0, np.abs(beta[fitted]))).all(axis=1)
-        converged[fitted[~regular | saturated | blowup]] = False
+        symptoms = separation_symptoms(beta[fitted], se_fitted, local.own, w > 0)
+        converged[fitted[~regular | symptoms]] = False
         se[fitted] = se_fitted
-    return beta, se, converged
+    return beta, se, converged, df
 
 
 def _ols(
-    columns: _Columns, y: np.ndarray, weights: np.ndarray, cov_type: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted least squares on every replicate: estimates, standard errors, estimable."""
+    columns: _Columns, y: np.ndarray, weights: np.ndarray, robust: _Robust, copies: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted least squares on every replicate: estimates, standard errors, estimable, t degrees of freedom."""
     k = columns.k
     drawn = weights > 0
     varies = np.where(drawn, y, np.inf).min(axis=1) < np.where(drawn, y, -np.inf).max(axis=1)
     inverse, regular = _inverse(columns.gram(weights))
-    ok = (weights.sum(axis=1) >= k + 1) & varies & regular
+    ok = (weights.sum(axis=1) >= min_rows(k)) & varies & regular
     beta = np.full((weights.shape[0], k), np.nan)
     se = np.full_like(beta, np.nan)
+    df = weights.sum(axis=1) - k
     rows = np.flatnonzero(ok)
     if rows.size == 0:
-        return beta, se, ok
+        return beta, se, ok, df
     w, inverse = weights[rows], inverse[rows]
     b = np.einsum("aij,aj->ai", inverse, (w * y) @ columns.x)
     # One step of iterative refinement: the normal equations solved through
@@ -391,16 +479,33 @@ def _ols(
     b += np.einsum("aij,aj->ai", inverse, (w * resid) @ columns.x)
     resid = y - b @ columns.xt
     total = w.sum(axis=1)
+    cov_type = robust.cov_type
     if cov_type == "nonrobust":
         sigma2 = (w * resid * resid).sum(axis=1) / (total - k)
         cov = sigma2[:, None, None] * inverse
+    elif cov_type == "cluster":
+        block_copies = None if copies is None else copies[rows]
+        factor, groups = _cluster_correction(robust, w, block_copies, k)
+        cov = _sandwich(inverse, _cluster_meat(robust, (w * resid)[:, None, :], block_copies)) * factor[:, None, None]
+        df[rows] = groups - 1.0  # statsmodels' t-tests with cluster: G - 1 degrees of freedom
     else:
-        cov = _sandwich(inverse, columns.gram(w * resid * resid))
+        scale = w * resid * resid
+        if cov_type in ("HC2", "HC3"):
+            # Leverage h_i = x_i' (X'WX)^-1 x_i of every row, as the pairs of
+            # design columns times the inverse's upper triangle (off-diagonal twice).
+            upper = inverse[:, columns.upper[0], columns.upper[1]]
+            upper *= np.where(columns.upper[0] == columns.upper[1], 1.0, 2.0)
+            discount = 1.0 - upper @ columns.pairs.T
+            if cov_type == "HC3":
+                discount *= discount
+            # A row not drawn contributes nothing, even where its leverage is 1.
+            scale = np.where(w > 0, scale / np.where(w > 0, discount, 1.0), 0.0)
+        cov = _sandwich(inverse, columns.gram(scale))
         if cov_type == "HC1":
             cov *= (total / (total - k))[:, None, None]
     beta[rows] = b
     se[rows] = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-    return beta, se, ok
+    return beta, se, ok, df
 
 
 def _pattern_codes(table: np.ndarray, limit: float) -> np.ndarray | None:
@@ -421,65 +526,37 @@ def _pattern_codes(table: np.ndarray, limit: float) -> np.ndarray | None:
 
 
 def _collapse(
-    exog: np.ndarray, endog: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Merge rows with the same design row and outcome, summing their weights.
+    exog: np.ndarray, endog: np.ndarray, weights: np.ndarray, groups: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Merge rows with the same design row, outcome and cluster, summing their weights.
 
-    Returns the design, outcome and replicate weights over the distinct rows
-    and the full data's weights (how many rows each stands for). The rows are
-    kept as they are when merging would leave more than ``_COLLAPSE`` of them:
-    merging costs a pass over the weights, a Newton fit a dozen.
+    Returns the design, outcome, replicate weights and clusters over the
+    distinct rows and the full data's weights (how many rows each stands
+    for). The rows are kept as they are when merging would leave more than
+    ``_COLLAPSE`` of them: merging costs a pass over the weights, a Newton fit
+    a dozen. Rows merge only within a cluster, so every cluster's score sum
+    is unchanged.
     """
     n = len(endog)
-    codes = _pattern_codes(np.column_stack([endog, exog]), _COLLAPSE * n)
+    keys = [endog, exog] if groups is None else [endog, groups.astype(float), exog]
+    codes = _pattern_codes(np.column_stack(keys), _COLLAPSE * n)
     if codes is None:
-        return exog, endog, weights, np.ones(n)
+        return exog, endog, weights, np.ones(n), groups
     first, counts = np.unique(codes, return_index=True, return_counts=True)[1:]
     # The 0/1 matrix that sums each pattern's rows, as a sparse product.
     pattern_of = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(len(first), n))
     merged = np.ascontiguousarray((pattern_of @ weights.T).T)
-    return exog[first], endog[first], merged, counts.astype(float)
+    return exog[first], endog[first], merged, counts.astype(float), None if groups is None else groups[first]
 
 
-class _OneBlasThread:
-    """Context manager: BLAS on one thread while any fit runs, restored when the last one ends.
-
-    The matrix products here are small (``k(k+1)/2`` columns); threaded BLAS
-    spends more on waking its threads than it saves, and on a busy machine it
-    made the whole fit several times slower. BLAS's thread count is
-    process-wide and fits may run in several Python threads at once, so the
-    first fit to enter sets it and the last to leave restores it.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._controller: Any = None
-        self._limiter: Any = None
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._users == 0 and ThreadpoolController is not None:
-                if self._controller is None:  # finding the BLAS libraries takes milliseconds
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")
-            self._users += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0 and self._limiter is not None:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
-_ONE_BLAS_THREAD = _OneBlasThread()
-
-
-def _terms(design: Design, family: str) -> tuple[str, ...]:
-    if family != "mnlogit":
-        return design.terms
-    return tuple(f"{term}[{level}]" for level in design.levels[1:] for term in design.terms)
+def _cluster_copies(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The ``B x G`` cluster multiplicities of cluster-bootstrap weights, checked constant within clusters."""
+    n_groups = int(groups.max(initial=-1)) + 1
+    copies = np.zeros((weights.shape[0], n_groups))
+    copies[:, groups] = weights  # any row of a cluster gives its multiplicity ...
+    if not np.array_equal(copies[:, groups], weights):  # ... when all of its rows agree
+        raise ValueError("with cluster_copies the weights must be equal on all rows of a cluster")
+    return copies
 
 
 def fit_batched(
@@ -488,9 +565,11 @@ def fit_batched(
     weights: np.ndarray,
     *,
     cov_type: str = "nonrobust",
-    max_iter: int = 50,
+    max_iter: int = BATCHED_MAX_ITER,
     tol: float = 1e-10,
     start: np.ndarray | None = None,
+    cluster_copies: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchedFit:
     """Fit the model of ``design`` on each row of frequency ``weights`` (``B x n``).
 
@@ -501,29 +580,34 @@ def fit_batched(
     (length ``n_params``, level-major for ``mnlogit``) seeds Newton; by default
     it is the estimate on the unweighted design, fitted first.
 
+    With ``cov_type="cluster"`` the clusters are ``design.groups``. A row
+    repeated by its weight stays in its cluster; with ``cluster_copies`` the
+    weights are instead a cluster bootstrap's (equal on all rows of a
+    cluster) and each copy of a cluster drawn twice is a cluster of its own,
+    as statsmodels sees the data with every copy given a new cluster label.
+
+    ``progress``, when given, is called as ``progress(done, total)`` with the
+    replicates fitted so far after every block of replicates (and once with
+    ``done == total`` at the end), from the calling thread.
+
     Raises ``ValueError`` for an unknown family, a covariance type the family
-    does not support at all, or malformed weights, and ``NotImplementedError``
-    for a supported covariance type that only the one-by-one path computes
-    (HC2, HC3, cluster).
+    does not support, malformed weights, or ``cluster`` without clusters.
 
     Example: ``fit_batched(design, "logit", rng.multinomial(n, [1 / n] * n, size=1000))``.
     """
     if family not in BATCHED_COV_TYPES:
         raise ValueError(f"unknown family '{family}'; use one of {', '.join(BATCHED_COV_TYPES)}")
-    if cov_type not in SUPPORTED_COV_TYPES[family]:
-        raise ValueError(cov_type_problem(family, cov_type))
     if cov_type not in BATCHED_COV_TYPES[family]:
-        raise NotImplementedError(
-            f"cov_type '{cov_type}' is not computed by the batched {family} fit "
-            f"(it computes {', '.join(BATCHED_COV_TYPES[family])}); refit replicate by replicate"
-        )
+        raise ValueError(cov_type_problem(family, cov_type))
+    if cov_type == "cluster" and design.groups is None:
+        raise ValueError("cov_type 'cluster' needs the design's clusters (the model's 'cluster' variable)")
     w = np.asarray(weights, dtype=float)
     n = design.n_obs
     if w.ndim != 2 or w.shape[1] != n:
         raise ValueError(f"weights must have shape (B, {n}) over the design's rows, not {w.shape}")
     if not (np.isfinite(w).all() and (w >= 0).all()):
         raise ValueError("weights must be finite and non-negative")
-    terms = _terms(design, family)
+    terms = parameter_names(family, design.terms, design.levels)
     if start is not None and np.shape(start) != (len(terms),):
         raise ValueError(f"start must have {len(terms)} values (one per parameter), not shape {np.shape(start)}")
     nan = np.full((w.shape[0], len(terms)), np.nan)
@@ -531,31 +615,40 @@ def fit_batched(
         # A term without a column is singular on every replicate, as on the full data.
         return BatchedFit(nan, nan.copy(), nan.copy(), np.zeros(w.shape[0], dtype=bool), terms)
 
-    exog, endog, merged, full = _collapse(design.exog, np.asarray(design.endog, dtype=float), w)
+    clustered = cov_type == "cluster"
+    groups = np.asarray(design.groups, dtype=np.int64) if clustered and design.groups is not None else None
+    copies = _cluster_copies(groups, w) if groups is not None and cluster_copies else None
+    exog, endog, merged, full, groups = _collapse(design.exog, np.asarray(design.endog, dtype=float), w, groups)
     columns = _Columns(exog)
+    robust = _Robust(cov_type, _Clusters(groups, columns) if groups is not None else None)
     levels = max(len(design.levels) - 1, 1)
     # Replicates go through in blocks whose (replicates x rows) arrays stay in
     # the processor's cache (B = 1000 in one block ran 1.5 times slower), but
     # of at least _MIN_BLOCK replicates, since every block reads the design
     # products once per Newton step.
     block = max(_MIN_BLOCK, _BLOCK // (columns.n * levels))
-    with np.errstate(all="ignore"), _ONE_BLAS_THREAD:
+    with np.errstate(all="ignore"), one_blas_thread:
+        fit_block: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
         if family == "ols":
-            fit_block = partial(_ols, columns, endog, cov_type=cov_type)
+            fit_block = partial(_ols, columns, endog, robust=robust)
         else:
             kind = _FAMILIES[family]
             y = endog.astype(np.int64) if family == "mnlogit" else endog
             first = _start(columns, kind, y, levels, full, max_iter, tol) if start is None else np.asarray(start, float)
             fit_block = partial(
-                _discrete, columns, kind, y, levels, cov_type=cov_type, start=first, max_iter=max_iter, tol=tol
+                _discrete, columns, kind, y, levels, robust=robust, start=first, max_iter=max_iter, tol=tol
             )
-        parts = [fit_block(weights=merged[i : i + block]) for i in range(0, len(merged), block)]
-        params, se, estimable = (np.concatenate(part) for part in zip(*parts))
+        parts = []
+        for i in range(0, len(merged), block):
+            parts.append(fit_block(weights=merged[i : i + block], copies=None if copies is None else copies[i : i + block]))
+            if progress is not None:
+                progress(min(i + block, len(merged)), len(merged))
+        params, se, estimable, df = (np.concatenate(part) for part in zip(*parts))
         estimable &= np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1)
         statistic = params / se
         if family == "ols":
-            df = np.where(estimable, w.sum(axis=1) - columns.k, 1.0)[:, None]
-            p_values = 2.0 * stats.t.sf(np.abs(statistic), df)
+            # Student t, with N - k degrees of freedom, or G - 1 under cluster.
+            p_values = 2.0 * stats.t.sf(np.abs(statistic), np.where(estimable, df, 1.0)[:, None])
         else:
             p_values = 2.0 * stats.norm.sf(np.abs(statistic))
     params[~estimable] = np.nan

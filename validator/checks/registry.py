@@ -1,74 +1,68 @@
-"""The one registry of checks: spec section name -> the function that computes it.
+"""The one registry of checks.
 
-A check is a plain function ``(human, sim, section, context) -> result record``.
-The CLI and the report only format the records; names in a spec or a gate
-resolve through this registry and nowhere else.
+Every check, coefficient recovery included, is one :class:`CheckEntry` declared by
+its construct's module and listed here. Names in a spec or a gate resolve through
+this registry and nowhere else; :func:`register` adds a check from outside the
+package (a plugin, or a test's toy check) and :func:`unregister` removes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from validator.coherence.check import compare_coherence
-from validator.checks.context import CheckContext
-from validator.alignment.check import compare_distributions
-from validator.heterogeneity.check import compare_structures
-from validator.io.ingest import Dataset
+from validator.alignment.entry import ENTRY as ALIGNMENT
+from validator.checks.entry import CheckEntry
+from validator.checks.record import MetricInfo
+from validator.coherence.entry import ENTRY as COHERENCE
+from validator.heterogeneity.entry import ENTRY as HETEROGENEITY
+from validator.inference.entry import ENTRY as INFERENCE
+from validator.recovery.entry import ENTRY as RECOVERY
 from validator.spec.model import StudySpec
 
-
-@dataclass(frozen=True)
-class CheckInfo:
-    """A registered check: where its spec section is, what it computes, which way is better."""
-
-    name: str
-    section: str
-    function: Callable[[Dataset, Dataset, Any, CheckContext], Any]
-    per_item: bool
-    description: str
-    goal: Literal["minimize", "maximize", "match"]
+_CHECKS: dict[str, CheckEntry] = {entry.name: entry for entry in (RECOVERY, ALIGNMENT, HETEROGENEITY, COHERENCE, INFERENCE)}
 
 
-CHECKS: Mapping[str, CheckInfo] = MappingProxyType(
-    {
-        "distribution": CheckInfo(
-            "distribution",
-            "distributions",
-            compare_distributions,
-            False,
-            "Jensen-Shannon distance (and TVD, Wasserstein, KS, chi-square, dispersion ratio) per variable, overall and by subgroup",
-            "minimize",
-        ),
-        "heterogeneity": CheckInfo(
-            "heterogeneity",
-            "heterogeneity",
-            compare_structures,
-            True,
-            "unique response structures and their entropy, compared at equal n",
-            "match",
-        ),
-        "coherence": CheckInfo(
-            "coherence",
-            "coherence",
-            compare_coherence,
-            True,
-            "value-action gap: P(mapped action | belief strictly highest), and sim - human",
-            "match",
-        ),
-    }
-)
+def checks() -> Mapping[str, CheckEntry]:
+    """Every registered check by name, in registry order (the order of the JSON and the output)."""
+    return dict(_CHECKS)
 
 
-def planned_checks(spec: StudySpec) -> list[tuple[CheckInfo, Any]]:
+def get(name: str) -> CheckEntry:
+    """The entry named ``name``; a KeyError lists the registered names."""
+    try:
+        return _CHECKS[name]
+    except KeyError:
+        raise KeyError(f"no check named '{name}' (registered: {', '.join(_CHECKS)})") from None
+
+
+def register(entry: CheckEntry) -> None:
+    """Add a check; its name must be new."""
+    if entry.name in _CHECKS:
+        raise ValueError(f"a check named '{entry.name}' is already registered")
+    _CHECKS[entry.name] = entry
+
+
+def unregister(name: str) -> None:
+    """Remove a check added with :func:`register`."""
+    _CHECKS.pop(name, None)
+
+
+def planned_checks(spec: StudySpec) -> list[tuple[CheckEntry, Any]]:
     """The (check, spec section or item) pairs a spec asks for, in registry order."""
-    plan: list[tuple[CheckInfo, Any]] = []
-    for info in CHECKS.values():
-        section = getattr(spec, info.section)
-        if not section:
+    plan: list[tuple[CheckEntry, Any]] = []
+    for entry in _CHECKS.values():
+        items = entry.items(spec)
+        if not items:
             continue
-        items = section if info.per_item else (section,)
-        plan.extend((info, item) for item in items)
+        plan.extend((entry, item) for item in (items if entry.per_item else (items[0],)))
     return plan
+
+
+def metric_infos(spec: StudySpec) -> Iterator[MetricInfo]:
+    """Every metric the checks of ``spec`` report, with full paths (``recovery.f1_sign``, ...)."""
+    for entry in _CHECKS.values():
+        if not entry.items(spec):
+            continue
+        for info in entry.metrics(spec):
+            yield MetricInfo(f"{entry.name}.{info.pattern}", info.meaning, info.better, info.range, info.has_interval)

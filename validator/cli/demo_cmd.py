@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"$ simval check {paths['human']} {' '.join(sims)}")
     print()
     result = check(str(paths["human"]), sims, spec="hunt2025")
-    print(format_check(result, coefficients=False))
+    print(format_check(result, detail=0))
     print()
-    print(f"Per-coefficient tables: simval check {paths['human']} {sims[0]}")
-    return 0 if result.passed else 1
+    print(f"Every table of one run: simval check {paths['human']} {sims[0]} -vv")
+    # The demo's failing run is the point of the demo, not an error: it exits 0 when it ran.
+    return 0

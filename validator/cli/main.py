@@ -42,7 +42,7 @@ with bootstrap intervals and the human noise floor.
 """
 
 EPILOG = """\
-exit codes: 0 success and every gate passed, 1 a gate failed,
+exit codes: 0 every verdict passed (or is inconclusive), 1 a verdict failed,
             2 usage or input error, 3 internal error
 """
 
@@ -56,18 +56,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _add_check(sub: argparse._SubParsersAction) -> None:
+def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "check",
         help="validate simulated datasets against a human dataset",
         description="Fit every model of the spec on the human data and on each simulated "
-        "dataset, and report coefficient recovery.",
+        "dataset and compare them: coefficient recovery (sign-aware), distributional alignment "
+        "(Jensen-Shannon distance overall and by subgroup), heterogeneity (unique response "
+        "structures at equal n) and belief-action coherence (the value-action gap), with "
+        "bootstrap intervals and human noise floors. Prints a verdict per simulated dataset "
+        "(pass, fail or inconclusive per construct and overall) from the spec's gates, or "
+        "without gates from default rules calibrated on the human data's own noise.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("human", help="the human (reference) data file, or - for standard input")
     p.add_argument("sims", nargs="+", metavar="sim", help="one or more simulated data files")
-    p.add_argument("--spec", default="hunt2025", help="bundled spec name or path to a YAML spec (default: hunt2025)")
+    # default None, not "hunt2025": check_cmd must know whether the default was used, to say so on an input error.
+    p.add_argument("--spec", default=None, help="bundled spec name or path to a YAML spec (default: hunt2025)")
     p.add_argument("--json", metavar="PATH", help="write all results as JSON to PATH (- for standard output)")
     p.add_argument("--seed", type=int, default=0, help="random seed for everything random (default: 0)")
     p.add_argument("--alpha", type=float, default=None, help="significance level (default: the spec's alpha)")
@@ -79,13 +85,27 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
         help="bootstrap replicates for intervals and noise floors (default: the spec's, 1000; 0 switches them off)",
     )
     p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside")
-    p.add_argument("--quiet", action="store_true", help="print only the verdict line per simulated dataset")
-    p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates)")
+    p.add_argument("--quiet", action="store_true", help="print only the verdicts")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v adds every construct's table and the gates; -vv every coefficient, subgroup and set-aside row",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress line on stderr (default: only when stderr is a terminal)",
+    )
+    p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates and the default rules)")
     p.add_argument(
         "--fail-on",
-        choices=["error", "warning"],
+        choices=["error", "warning", "inconclusive"],
         default="error",
-        help="which failed gates make the exit code 1 (default: error; warning: warnings too)",
+        help="what makes the exit code 1 besides a failing verdict (default: error gates; "
+        "warning: warning gates too; inconclusive: an inconclusive verdict too)",
     )
     p.add_argument("--junit", metavar="PATH", help="write JUnit XML (one testcase per gate per simulated dataset)")
     p.add_argument(
@@ -106,7 +126,7 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.check_cmd:run")
 
 
-def _add_recovery(sub: argparse._SubParsersAction) -> None:
+def _add_recovery(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "recovery",
         help="coefficient recovery from two coefficient tables (e.g. fitted in R or Stata)",
@@ -122,7 +142,7 @@ def _add_recovery(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.recovery_cmd:run")
 
 
-def _add_spec(sub: argparse._SubParsersAction) -> None:
+def _add_spec(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("spec", help="list, show, validate or start a study spec", description="Work with study specs.")
     specsub = p.add_subparsers(dest="spec_command", metavar="COMMAND", parser_class=_Parser)
     specsub.required = True
@@ -134,15 +154,15 @@ def _add_spec(sub: argparse._SubParsersAction) -> None:
     val = specsub.add_parser("validate", help="check a spec file and summarise it")
     val.add_argument("file", help="path to a YAML spec")
     val.set_defaults(handler="validator.cli.spec_cmd:run_validate")
-    init = specsub.add_parser("init", help="write a commented starter spec inferred from a data file")
-    init.add_argument("data", help="a data file whose columns the spec should describe")
+    init = specsub.add_parser("init", help="write a commented starter spec inferred from data files")
+    init.add_argument("data", nargs="+", help="the data files (human and simulated) whose columns the spec should describe")
     init.add_argument("--out", "-o", metavar="PATH", help="where to write the spec (default: standard output)")
     init.add_argument("--name", help="the spec's name (default: from the data file's name)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(handler="validator.cli.spec_cmd:run_init")
 
 
-def _add_gates(sub: argparse._SubParsersAction) -> None:
+def _add_gates(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "gates",
         help="list gateable metric paths, or suggest thresholds from human data",
@@ -157,7 +177,7 @@ def _add_gates(sub: argparse._SubParsersAction) -> None:
         "suggest",
         help="propose thresholds that a fresh human sample of the same size passes with 95%% probability",
         description="Resample the human data into pairs of independent samples, run every metric on each pair, "
-        "and propose thresholds that 95%% of the pairs pass jointly.",
+        "and propose thresholds that 95% of the pairs pass jointly.",
     )
     sg.add_argument("human", help="the human data file")
     sg.add_argument("--spec", default="hunt2025", help="bundled spec name or path (default: hunt2025)")
@@ -170,7 +190,7 @@ def _add_gates(sub: argparse._SubParsersAction) -> None:
     sg.set_defaults(handler="validator.cli.gates_cmd:run_suggest")
 
 
-def _add_demo(sub: argparse._SubParsersAction) -> None:
+def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "demo",
         help="write the synthetic demo data and run the check on it",
@@ -185,7 +205,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.demo_cmd:run")
 
 
-def _add_simulate(sub: argparse._SubParsersAction) -> None:
+def _add_simulate(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "simulate",
         help="simulate the study's participants with an OpenAI-compatible chat model",
@@ -226,7 +246,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="validator.cli.simulate_cmd:run")
 
 
-def _add_finetune(sub: argparse._SubParsersAction) -> None:
+def _add_finetune(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("finetune", help="build finetuning data from human rows, or submit a finetuning job", description="Finetuning data for the reference study's sampling strategies.")
     ftsub = p.add_subparsers(dest="finetune_command", metavar="COMMAND", parser_class=_Parser)
     ftsub.required = True
@@ -283,7 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(sub)
     _add_simulate(sub)
     _add_finetune(sub)
+    from validator.cli import infer_cmd, plan_cmd  # light modules: heavy imports happen in run()
+
+    infer_cmd.add_parser(sub)
+    plan_cmd.add_parser(sub)
     return parser
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
 
 def _handler(path: str):  # type: ignore[no-untyped-def]
@@ -297,6 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from validator.errors import SimvalError
 
+    # Before numpy loads: simval runs its own work in threads, and threaded BLAS on
+    # top of them only contends (validator/models/blas.py). A user's setting wins.
+    for variable in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(variable, "1")
     try:
         return int(_handler(args.handler)(args) or 0)
     except SimvalError as exc:

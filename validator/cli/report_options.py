@@ -9,8 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from validator.errors import UsageError
+
+if TYPE_CHECKING:
+    from validator.outputs import OutputGuard
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -53,15 +58,32 @@ def check_report_args(args: argparse.Namespace) -> tuple[str, ...]:
     return parsed
 
 
-def write_reports(args: argparse.Namespace, result: object, formats: tuple[str, ...]) -> None:
-    """Build and render the reports; say where they are (on standard error when stdout carries the JSON)."""
-    from validator.report.build import build_reports
+def rendered_with(description: str, formats: tuple[str, ...]) -> str:
+    """The renderer line for the formats actually rendered.
 
+    The built-in route's description names Pandoc and Typst; Typst makes only the PDF, so an
+    HTML-only render (``--format html``) was Pandoc's alone and must not claim Typst.
+    """
+    if "pdf" not in formats and description.startswith("built-in:"):
+        return description.split(" and Typst", 1)[0]
+    return description
+
+
+def write_reports(args: argparse.Namespace, result: object, formats: tuple[str, ...], guard: OutputGuard | None = None) -> None:
+    """Build and render the reports; say where they are (on standard error when stdout carries the JSON)."""
+    from validator.report.build import COMPARISON, build_reports, run_names
+
+    if guard is not None:
+        # Each run folder is replaced whole: no input may live inside one.
+        names = [*run_names(result.simulations), COMPARISON]  # type: ignore[attr-defined]
+        guard.check_inside([Path(args.report) / name for name in names], "--report")
     reports = build_reports(result, args.report, formats=formats)  # type: ignore[arg-type]
     stream = sys.stderr if getattr(args, "json", None) == "-" else sys.stdout
+    for line in reports.notes:
+        stream.write(f"{line}\n")
     written = [*reports.runs, *([reports.comparison] if reports.comparison else [])]
     for output in written:
         files = [str(p) for p in (output.html, output.pdf) if p is not None]
         stream.write(f"report {output.name}: {', '.join(files) or output.qmd}\n")
-    stream.write(f"  (rendered with {reports.renderer})\n")
+    stream.write(f"  (rendered with {rendered_with(reports.renderer, formats)})\n")
     stream.flush()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from validator.cli.output import write_text
+from validator.cli.output import guard_outputs, write_text
 from validator.errors import UsageError
 from validator.spec.bundled import bundled_spec_names
 from validator.spec.load import load_spec, resolve_spec_path
@@ -42,16 +42,19 @@ def run_init(args: argparse.Namespace) -> int:
     from validator.io.readers import read_table
     from validator.spec.starter import starter_spec
 
-    table = read_table(args.data)
-    default_name = "".join(ch if ch.isalnum() else "_" for ch in Path(args.data).stem).strip("_") or "study"
+    files = [args.data] if isinstance(args.data, str) else list(args.data)
+    guard_outputs(files, [(args.out, "--out")])
+    tables = [read_table(path) for path in files]
+    default_name = "".join(ch if ch.isalnum() else "_" for ch in Path(files[0]).stem).strip("_") or "study"
     if default_name[0].isdigit():
         default_name = f"study_{default_name}"
-    text = starter_spec(table, args.name or default_name)
+    text = starter_spec(tables, args.name or default_name)
     if args.out and args.out != "-":
         if Path(args.out).exists() and not args.force:
             raise UsageError(f"'{args.out}' exists already; pass --force to overwrite it")
-        write_text(args.out, text)
-        print(f"wrote {args.out}: a starter spec with {len(table.frame.columns)} columns; edit it, then run: simval spec validate {args.out}")
+        write_text(args.out, text, what="the spec")
+        n_columns = len({str(c) for table in tables for c in table.frame.columns})
+        print(f"wrote {args.out}: a starter spec with {n_columns} columns; edit it, then run: simval spec validate {args.out}")
     else:
         print(text, end="")
     return 0

@@ -10,6 +10,7 @@ intervals for every share, both gaps and the difference sim - human.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from validator.bootstrap.weights import bootstrap_weights
 from validator.checks.context import CheckContext
 from validator.checks.metric import Metric, make_metric
+from validator.checks.record import MetricValue
 from validator.coherence.gap import GapResult, gap_batched, target_indicators, value_action_gap
 from validator.io.ingest import Dataset
 from validator.spec.model import CoherenceSpec
@@ -62,6 +64,12 @@ class CoherenceResult:
             "sim": self.sim.to_dict(),
             "difference": self.difference.to_dict(),
         }
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """The gap on each side and the difference simulation - human, with intervals."""
+        yield MetricValue.from_metric("difference", self.difference)
+        yield MetricValue.from_metric("sim.gap", self.sim.gap)
+        yield MetricValue.from_metric("human.gap", self.human.gap)
 
 
 def _summarize(dataset: Dataset, spec: CoherenceSpec, ctx: CheckContext, side: str) -> tuple[GapSummary, np.ndarray | None]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +25,7 @@ import pandas as pd
 
 from validator._version import __version__
 from validator.errors import UsageError
+from validator.outputs import OutputGuard, write_atomic
 from validator.finetune.examples import DEMOGRAPHICS, training_conversation
 from validator.finetune.manifest import MANIFEST_VERSION
 from validator.finetune.sampling import balanced_sample, random_sample, target_count
@@ -97,6 +97,9 @@ def prepare(
     manifest_file = Path(manifest) if manifest is not None else manifest_path_for(out)
     if training.resolve() == manifest_file.resolve():
         raise UsageError("the training file and the manifest must be different files")
+    guard = OutputGuard([human if isinstance(human, (str, os.PathLike)) else None, study.source])
+    guard.check(training, "--out")
+    guard.check(manifest_file, "--manifest")
     for path in (training, manifest_file):
         if path.exists() and not force:
             raise UsageError(f"'{path}' exists; use --force to overwrite it")
@@ -223,18 +226,4 @@ def _sha256(text: str) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UsageError(f"'{path}' is a directory; give a file name")
-    if not parent.exists():
-        raise UsageError(f"cannot write '{path}': the folder '{parent}' does not exist")
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write '{path}': {exc.strerror}") from None
+    write_atomic(path, text, what="the finetuning output")

@@ -1,7 +1,8 @@
 """Evaluate gates on the results of one simulated dataset.
 
-A gate's path is looked up in the simulated dataset's results (the JSON block of
-docs/results-json.md). The value compared is the estimate, or the lower or
+A gate's path is looked up among the typed metric values that the simulated
+dataset's check records yield (:class:`validator.checks.record.MetricValue`; the
+paths are those of the JSON layout of docs/results-json.md). The value compared is the estimate, or the lower or
 upper bound of its interval (``on``). A failed gate says by how much it missed,
 and whether the miss is beyond sampling noise: whether the metric's whole
 interval lies on the failing side of the threshold.
@@ -9,40 +10,15 @@ interval lies on the failing side of the threshold.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from validator.gates.records import Gate, GateResult
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+from validator.checks.record import MetricValue
+from validator.gates.records import Gate, GateResult, threshold_text
 
 
-def resolve(block: Mapping[str, Any], path: str) -> tuple[float | None, float | None, float | None, bool]:
-    """(estimate, low, high, found) of ``path`` in one simulated dataset's results block."""
-    node: Any = block
-    parts = path.split(".")
-    for part in parts:
-        if not isinstance(node, Mapping) or part not in node:
-            return None, None, None, False
-        node = node[part]
-    if isinstance(node, Mapping):
-        if "estimate" in node:
-            return _float(node.get("estimate")), _float(node.get("low")), _float(node.get("high")), True
-        if "mean" in node:
-            return _float(node.get("mean")), _float(node.get("low")), _float(node.get("high")), True
-        return None, None, None, False
-    low = high = None
-    if parts[0] == "recovery" and len(parts) == 2:
-        intervals = block.get("recovery", {}).get("intervals") or {}
-        interval = intervals.get(parts[1]) or {}
-        low, high = _float(interval.get("low")), _float(interval.get("high"))
-    return _float(node), low, high, True
+def lookup(values: Mapping[str, MetricValue], path: str) -> MetricValue | None:
+    """The metric at ``path`` among one simulated dataset's metric values, or None."""
+    return values.get(path)
 
 
 def _passes(gate: Gate, value: float) -> bool:
@@ -55,12 +31,6 @@ def _passes(gate: Gate, value: float) -> bool:
         return abs(value - float(t)) <= tol  # type: ignore[arg-type]
     low, high = t  # type: ignore[misc]
     return low - tol <= value <= high + tol
-
-
-def _threshold_text(gate: Gate) -> str:
-    if isinstance(gate.threshold, tuple):
-        return f"between {gate.threshold[0]:g} and {gate.threshold[1]:g}"
-    return f"{gate.comparison} {gate.threshold:g}"
 
 
 def _miss(gate: Gate, value: float) -> float:
@@ -85,11 +55,12 @@ def _beyond_noise(gate: Gate, low: float | None, high: float | None) -> bool | N
     return high < t_low - gate.tolerance or low > t_high + gate.tolerance
 
 
-def evaluate_gate(gate: Gate, block: Mapping[str, Any]) -> GateResult:
-    """The outcome of one gate on one simulated dataset's results block."""
-    estimate, low, high, found = resolve(block, gate.path)
+def evaluate_gate(gate: Gate, values: Mapping[str, MetricValue]) -> GateResult:
+    """The outcome of one gate on one simulated dataset's metric values."""
+    value = lookup(values, gate.path)
+    estimate, low, high = (value.estimate, value.low, value.high) if value is not None else (None, None, None)
     observed = {"estimate": estimate, "lower": low, "upper": high}[gate.on]
-    if not found:
+    if value is None:
         message = f"{gate.path} is not in the results (a subgroup absent from both datasets, or a check not run)"
         return GateResult(gate, None, None, None, None, False, None, message)
     if observed is None:
@@ -102,7 +73,7 @@ def evaluate_gate(gate: Gate, block: Mapping[str, Any]) -> GateResult:
     shown = f"{gate.path} = {observed:.4g}" + (f" ({gate.on} bound)" if gate.on != "estimate" else "")
     interval = f" [{low:.4g}, {high:.4g}]" if low is not None and high is not None else ""
     if passed:
-        return GateResult(gate, observed, estimate, low, high, True, None, f"{shown}{interval} is {_threshold_text(gate)}")
+        return GateResult(gate, observed, estimate, low, high, True, None, f"{shown}{interval} is {threshold_text(gate)}")
     beyond = _beyond_noise(gate, low, high)
     if beyond is None:
         noise = "no interval to judge sampling noise"
@@ -110,10 +81,10 @@ def evaluate_gate(gate: Gate, block: Mapping[str, Any]) -> GateResult:
         noise = "beyond sampling noise: the whole interval fails"
     else:
         noise = "within sampling noise: the interval reaches the passing side"
-    message = f"{shown}{interval} is not {_threshold_text(gate)} (misses by {_miss(gate, observed):.4g}; {noise})"
+    message = f"{shown}{interval} is not {threshold_text(gate)} (misses by {_miss(gate, observed):.4g}; {noise})"
     return GateResult(gate, observed, estimate, low, high, False, beyond, message)
 
 
-def evaluate_gates(gates: Sequence[Gate], block: Mapping[str, Any]) -> tuple[GateResult, ...]:
+def evaluate_gates(gates: Sequence[Gate], values: Mapping[str, MetricValue]) -> tuple[GateResult, ...]:
     """Every gate on one simulated dataset, in declaration order."""
-    return tuple(evaluate_gate(gate, block) for gate in gates)
+    return tuple(evaluate_gate(gate, values) for gate in gates)

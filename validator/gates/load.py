@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from validator.errors import SpecError
 from validator.gates.catalog import find_path, nearest_paths
 from validator.gates.records import BOUNDS, COMPARISONS, SEVERITIES, Gate
-from validator.spec.load import read_yaml
+from validator.spec.yaml_source import read_yaml, read_yaml_file
 from validator.spec.model import StudySpec
 from validator.did_you_mean import did_you_mean
 
@@ -97,16 +95,8 @@ def parse_gates(raw: Any, spec: StudySpec, *, source: str, prefix: str = "gates"
 def load_gates_file(path: str | os.PathLike[str], spec: StudySpec) -> tuple[Gate, ...]:
     """Gates from a YAML file: a list of gates, or a mapping with a ``gates`` list."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("the gates file does not exist", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"the gates file cannot be read ({exc})", source=source) from None
-    try:
-        document = read_yaml(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"the YAML does not parse ({getattr(exc, 'problem', exc)})", source=source) from None
+    text = read_yaml_file(path, source=source, what="the gates file")
+    document = read_yaml(text, source=source)
     if isinstance(document, Mapping):
         unknown = [k for k in document if k != "gates"]
         if unknown:

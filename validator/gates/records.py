@@ -69,3 +69,14 @@ class GateResult:
             "beyond_noise": self.beyond_noise,
             "message": self.message,
         }
+
+
+def threshold_text(gate: Gate) -> str:
+    """The gate's rule as words: ``>= 0.7``, ``between -0.1 and 0.1``.
+
+    >>> threshold_text(Gate("g", "recovery.f1_sign", "between", (-0.1, 0.1)))
+    'between -0.1 and 0.1'
+    """
+    if isinstance(gate.threshold, tuple):
+        return f"between {gate.threshold[0]:g} and {gate.threshold[1]:g}"
+    return f"{gate.comparison} {gate.threshold:g}"

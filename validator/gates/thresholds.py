@@ -20,13 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from validator.checks.context import CheckContext
-from validator.checks.registry import planned_checks
-from validator.gates.evaluate import resolve
+from validator.checks.record import MetricValue
 from validator.gates.records import Gate
 from validator.io.ingest import Dataset
-from validator.models.fit import fit_models
-from validator.recovery.compare import compare_fits
-from validator.results import SimulationResult
 from validator.spec.model import StudySpec
 
 #: (path, direction): "upper" gates are <= a high quantile, "lower" >= a low one, "both" between.
@@ -79,24 +75,14 @@ def candidates(spec: StudySpec) -> list[Candidate]:
     return out
 
 
-def _pair_block(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int, ctx: CheckContext) -> dict:
+def _pair_values(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int, ctx: CheckContext) -> dict[str, MetricValue]:
+    """The metric values of one pair of resamples, checked exactly as ``simval check`` would."""
+    from validator.run.assemble import compare_datasets
+
     n = len(human.frame)
     a = replace(human, frame=human.frame.iloc[rng.integers(0, n, n)].reset_index(drop=True))
     b = replace(human, frame=human.frame.iloc[rng.integers(0, n, n_sim)].reset_index(drop=True), label="resample")
-    fits_a = fit_models(spec.models, a.frame, alpha=spec.alpha, correction=spec.correction)
-    fits_b = fit_models(spec.models, b.frame, alpha=spec.alpha, correction=spec.correction)
-    found: dict[str, list] = {}
-    for info, section in planned_checks(spec):
-        found.setdefault(info.name, []).append(info.function(a, b, section, ctx))
-    result = SimulationResult(
-        dataset=b,
-        fits=fits_b,
-        recovery=compare_fits(fits_a, fits_b, alpha=spec.alpha),
-        distribution=found.get("distribution", [None])[0],
-        heterogeneity=tuple(found.get("heterogeneity", [])),
-        coherence=tuple(found.get("coherence", [])),
-    )
-    return result.to_dict()
+    return compare_datasets(spec, a, b, ctx, spec.alpha, label="resample").metric_values()
 
 
 def _passes(values: np.ndarray, direction: Direction, low: float, high: float) -> np.ndarray:
@@ -137,9 +123,9 @@ def suggest_gates(
     streams = np.random.SeedSequence([seed, 0x5EED]).spawn(draws)
     done = 0
 
-    def one(stream: np.random.SeedSequence) -> dict:
+    def one(stream: np.random.SeedSequence) -> dict[str, MetricValue]:
         nonlocal done
-        block = _pair_block(spec, human, np.random.default_rng(stream), n_sim, ctx)
+        block = _pair_values(spec, human, np.random.default_rng(stream), n_sim, ctx)
         done += 1
         if progress:
             progress(done, draws)
@@ -151,7 +137,7 @@ def suggest_gates(
     chosen = [c for c in candidates(spec)]
     samples: dict[str, np.ndarray] = {}
     for c in chosen:
-        values = np.array([resolve(block, c.path)[0] for block in blocks], dtype=float)
+        values = np.array([_estimate(block.get(c.path)) for block in blocks], dtype=float)
         if np.isfinite(values).sum() >= max(10, draws // 2):
             samples[c.path] = values
     chosen = [c for c in chosen if c.path in samples]
@@ -179,6 +165,10 @@ def suggest_gates(
             gate = Gate(c.path, c.path, "between", (_round(low, up=False), _round(high, up=True)), description=c.why)
         gates.append(gate)
     return Suggestion(tuple(gates), draws, float(passing.mean()), tail, len(human.frame), n_sim, samples)
+
+
+def _estimate(value: MetricValue | None) -> float:
+    return np.nan if value is None or value.estimate is None else value.estimate
 
 
 def _round(value: float, *, up: bool) -> float:

@@ -16,6 +16,7 @@ estimate). Their uncertainty at equal n is the subsampling range.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from validator.checks.context import CheckContext
 from validator.checks.metric import Metric, make_metric
+from validator.checks.record import MetricValue
 from validator.heterogeneity.structures import EqualNComparison, equal_n, shannon_entropy, structure_codes, unique_count
 from validator.io.ingest import Dataset
 from validator.spec.model import HeterogeneitySpec
@@ -79,6 +81,16 @@ class HeterogeneityResult:
             "human_at_sim_n": _equal_n_dict(self.human_at_sim_n),
             "ratio_at_equal_n": self.ratio_at_equal_n,
         }
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """Unique structures on each side, the simulated count at the human n, and their ratio."""
+        yield MetricValue.of("ratio_at_equal_n", self.ratio_at_equal_n)
+        yield MetricValue.of("sim.unique", self.sim.unique)
+        yield MetricValue.of("human.unique", self.human.unique)
+        yield MetricValue.from_metric("sim.entropy", self.sim.entropy)
+        for name, comparison in (("sim_at_human_n", self.sim_at_human_n), ("human_at_sim_n", self.human_at_sim_n)):
+            # An absent comparison (the other side is the smaller) is a metric without a value.
+            yield MetricValue.of(name, comparison.mean, comparison.low, comparison.high) if comparison else MetricValue(name, None)
 
 
 def _summary(dataset: Dataset, columns: tuple[str, ...], ctx: CheckContext) -> tuple[StructureSummary, np.ndarray]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from validator.errors import InputError
 from validator.io.readers import RawTable
-from validator.spec.expressions import parse_expression
+from validator.spec.expressions import CONSTRAINT_TOLERANCE, parse_expression
 from validator.spec.model import ColumnSpec, StudySpec
 from validator.did_you_mean import did_you_mean
 
@@ -309,7 +309,7 @@ def ingest(
 
     candidates = ~failed
     for constraint in spec.constraints:
-        holds = parse_expression(constraint.expr, known, source=spec.source).evaluate(frame)
+        holds = parse_expression(constraint.expr, known, source=spec.source).evaluate(frame, tolerance=CONSTRAINT_TOLERANCE)
         broken = candidates & ~holds.fillna(False).astype(bool)
         if broken.any():
             problems.add(raw.index[broken], None, f"constraint:{constraint.name}", None, constraint.message)

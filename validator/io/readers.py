@@ -46,8 +46,10 @@ import hashlib
 import io
 import os
 import re
+import stat
 import sys
 import warnings
+import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -61,6 +63,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from validator.errors import InputError, UsageError
+from validator.limits import COLUMNS_MAX, DECOMPRESSED_BYTES_MAX, INPUT_BYTES_MAX, format_bytes
 
 __all__ = ["SUPPORTED_FORMATS", "STDIN_SOURCE", "RawTable", "read_table"]
 
@@ -260,16 +263,40 @@ def _sniff_stdin_format(data: bytes) -> str | None:
 
 
 def _check_exists(path: Path, source: str) -> None:
-    if path.is_dir():
-        raise InputError("is a directory, not a data file", source=source)
-    if not path.exists():
+    """Refuse a missing file, a folder, a pipe or device, and a file over INPUT_BYTES_MAX, before opening it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
-        raise InputError(f"file not found{where}", source=source)
+        raise InputError(f"file not found{where}", source=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read: {exc.strerror or exc}", source=source) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, not a data file", source=source)
+    if not stat.S_ISREG(info.st_mode):
+        # Opening a FIFO blocks until a writer appears, and a device may never end.
+        raise InputError(
+            "is a pipe, device or socket, not a regular file; to read a pipe, give '-' and redirect it to standard input",
+            source=source,
+        )
+    _check_size(info.st_size, source)
+
+
+def _check_size(size: int, source: str) -> None:
+    if size > INPUT_BYTES_MAX:
+        raise InputError(
+            f"is {format_bytes(size)}, more than the limit of {format_bytes(INPUT_BYTES_MAX)} for one data file",
+            source=source,
+        )
 
 
 def _read_file(path: Path, source: str) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            # Read one byte past the limit: a file that grew since stat() is still caught.
+            data = handle.read(INPUT_BYTES_MAX + 1)
+        _check_size(len(data), source)
+        return data
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
         raise InputError(f"file not found{where}", source=source) from None
@@ -292,7 +319,9 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
                 source=STDIN_SOURCE,
             )
         stdin = sys.stdin.buffer
-    return stdin.read()
+    data = stdin.read(INPUT_BYTES_MAX + 1)
+    _check_size(len(data), STDIN_SOURCE)
+    return data
 
 
 # --- text formats ------------------------------------------------------------------
@@ -329,6 +358,7 @@ def _read_text(data: bytes, fmt: str | None, source: str, encoding: str | None) 
     header_line = skipped + 1
     raw_names, header_lines = _parse_header(text, header_pos, sep, source, header_line)
     names = _clean_names(raw_names)
+    _check_column_count(len(names), source)
     _reject_duplicates(names, source, f" in the header on line {header_line}")
 
     data_pos = _advance_lines(text, header_pos, header_lines)
@@ -353,7 +383,21 @@ def _read_text(data: bytes, fmt: str | None, source: str, encoding: str | None) 
 
 
 def _gunzip(data: bytes, source: str) -> bytes:
+    """Decompress gzip data, refusing it (before keeping any of it) when it exceeds DECOMPRESSED_BYTES_MAX.
+
+    The first pass only counts, in constant memory, so a gzip bomb costs time (about a
+    second per GiB) but never memory; the second pass keeps what fits the limit.
+    """
     try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            total = 0
+            while chunk := stream.read(1 << 20):
+                total += len(chunk)
+                if total > DECOMPRESSED_BYTES_MAX:
+                    raise InputError(
+                        f"decompresses to more than the limit of {format_bytes(DECOMPRESSED_BYTES_MAX)}",
+                        source=source,
+                    )
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"could not be decompressed as gzip: {_short_reason(exc)}", source=source) from None
@@ -500,6 +544,11 @@ def _clean_names(raw: Sequence[object]) -> list[str]:
     return names
 
 
+def _check_column_count(count: int, source: str) -> None:
+    if count > COLUMNS_MAX:
+        raise InputError(f"has {count:,} columns, more than the limit of {COLUMNS_MAX:,}", source=source)
+
+
 def _reject_duplicates(names: list[str], source: str, where: str = "") -> None:
     duplicated = [name for name, count in Counter(names).items() if count > 1]
     if duplicated:
@@ -616,6 +665,8 @@ def _parse_rows_c_engine(
 def _read_binary(data: bytes, fmt: str, source: str, sheet: str | int | None) -> pd.DataFrame:
     if not data.strip():
         raise InputError("is empty", source=source)
+    if fmt == "xlsx":
+        _check_zip_size(data, source)
     readers: Mapping[str, Callable[[io.BytesIO], pd.DataFrame]] = {
         "parquet": lambda buf: pd.read_parquet(buf, engine="pyarrow"),
         "xlsx": lambda buf: _read_xlsx(buf, source, sheet),
@@ -632,12 +683,31 @@ def _read_binary(data: bytes, fmt: str, source: str, sheet: str | int | None) ->
         ) from None
 
     names = _clean_names(list(frame.columns))
+    _check_column_count(len(names), source)
     _reject_duplicates(names, source)
     frame.columns = pd.Index(names)
     if len(frame) == 0:
         what = "a header" if fmt == "xlsx" else "columns"
         raise InputError(f"has {what} but no data rows", source=source)
     return _empty_strings_to_missing(frame)
+
+
+def _check_zip_size(data: bytes, source: str) -> None:
+    """Refuse a workbook whose parts would decompress to more than DECOMPRESSED_BYTES_MAX.
+
+    The sizes come from the zip directory; zipfile never reads past a part's declared
+    size, so a lying directory cannot make a part larger.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable zip: the xlsx reader says so
+    if total > DECOMPRESSED_BYTES_MAX:
+        raise InputError(
+            f"decompresses to {format_bytes(total)}, more than the limit of {format_bytes(DECOMPRESSED_BYTES_MAX)}",
+            source=source,
+        )
 
 
 def _read_xlsx(buf: io.BytesIO, source: str, sheet: str | int | None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from formulaic import Formula
@@ -192,7 +193,7 @@ def build_design(
         rhs = formula.rhs.get_model_matrix(
             data, context=dict(formula_context()), output="pandas", na_action="raise"
         )
-    except Exception as exc:  # formulaic raises many types; the model is then simply not estimable
+    except Exception as exc:  # noqa: BLE001 - formulaic raises many types; the model is then simply not estimable
         message = str(exc).strip().splitlines()
         return fail("fit_error", f"the design matrix could not be built: {message[0] if message else repr(exc)}")
     exog = np.ascontiguousarray(rhs.to_numpy(dtype=float))

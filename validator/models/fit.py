@@ -41,28 +41,43 @@ in binary logistic regression models. DPhil thesis, University of Oxford.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 from statsmodels.discrete.discrete_model import Logit, MNLogit, Probit
 from statsmodels.regression.linear_model import OLS
-from statsmodels.stats.multitest import multipletests
-from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+from statsmodels.tools.sm_exceptions import (
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
 
 from validator.errors import SpecError
+from validator.models.blas import one_blas_thread
 from validator.models.design import Design, DesignFailure, build_design
+from validator.models.rules import (
+    MAX_ITER,
+    adjust_p_values,
+    min_rows,
+    n_parameters,
+    parameter_names,
+    separation_symptoms,
+)
 from validator.models.types import Coefficient, ModelFit, NotEstimableReason
-from validator.spec.model import SUPPORTED_COV_TYPES, CorrectionSpec, ModelSpec, cov_type_problem
+from validator.spec.model import (
+    SUPPORTED_COV_TYPES,
+    CorrectionSpec,
+    ModelSpec,
+    cov_type_problem,
+)
 
-MAX_ITER = 100
-"""Newton iterations allowed to a logit, probit or multinomial logit fit."""
+__all__ = ["MAX_ITER", "SUPPORTED_COV_TYPES", "Separation", "correct_p_values", "fit_model", "fit_models", "separation_direction"]
 
 _DISCRETE = {"logit": Logit, "probit": Probit, "mnlogit": MNLogit}
-_SATURATED = 1e-12  # a fitted probability this close to 1 is a symptom of separation
-_SE_BLOWUP = 1e3  # a standard error this many times max(1, |b|) is a symptom of separation
+_NO_CORRECTION = CorrectionSpec()
 
 
 def fit_model(model: ModelSpec, frame: pd.DataFrame, *, alpha: float = 0.05) -> ModelFit:
@@ -82,7 +97,8 @@ def fit_model(model: ModelSpec, frame: pd.DataFrame, *, alpha: float = 0.05) -> 
     family does not support (see :data:`SUPPORTED_COV_TYPES`); every problem
     of the data is a not-estimable result instead.
     """
-    return _fit_model(model, frame, alpha, None)
+    with one_blas_thread:
+        return _fit_model(model, frame, alpha, None)
 
 
 def _fit_model(
@@ -107,11 +123,13 @@ def fit_models(
     frame: pd.DataFrame,
     *,
     alpha: float = 0.05,
-    correction: CorrectionSpec = CorrectionSpec(),
+    correction: CorrectionSpec = _NO_CORRECTION,
 ) -> tuple[ModelFit, ...]:
     """Fit every model on ``frame`` (:func:`fit_model`) and correct their p-values (:func:`correct_p_values`)."""
     masks: dict[str, np.ndarray] = {}  # models often share a subset
-    return correct_p_values([_fit_model(model, frame, alpha, masks) for model in models], correction)
+    with one_blas_thread:
+        fits = [_fit_model(model, frame, alpha, masks) for model in models]
+    return correct_p_values(fits, correction)
 
 
 def correct_p_values(
@@ -119,38 +137,37 @@ def correct_p_values(
 ) -> tuple[ModelFit, ...]:
     """Set ``p_adjusted`` of every coefficient by ``correction``.
 
-    The p-values are adjusted by ``statsmodels.stats.multitest.multipletests``
-    with the spec's method, over the coefficients of each estimable model on
-    its own (scope ``model``) or over those of all estimable models together
-    (scope ``study``). With method ``none`` the adjusted p-value is the
-    p-value. Not-estimable models carry no coefficients and enter no family.
-    Undefined p-values stay undefined and do not count towards the family.
-    ``within`` restricts the families to those model ids (a comparison uses the
-    models estimable on both sides, so both get the same family); coefficients of
-    other models keep ``p_adjusted = p_value``.
+    The p-values are adjusted as ``statsmodels.stats.multitest.multipletests``
+    does (:func:`~validator.models.rules.adjust_p_values`, the driver the
+    bootstrap shares) with the spec's method, over the coefficients of each
+    estimable model on its own (scope ``model``) or over those of all
+    estimable models together (scope ``study``). With method ``none`` the
+    adjusted p-value is the p-value. Not-estimable models carry no
+    coefficients and enter no family. Undefined p-values stay undefined and
+    do not count towards the family. ``within`` restricts the families to
+    those model ids (a comparison uses the models estimable on both sides, so
+    both get the same family); coefficients of other models keep
+    ``p_adjusted = p_value``.
     """
-    if correction.method == "none":
-        return tuple(
-            replace(fit, coefficients=tuple(replace(c, p_adjusted=c.p_value) for c in fit.coefficients))
-            for fit in fits
-        )
-    members = [i for i, fit in enumerate(fits) if fit.estimable and (within is None or fit.model in within)]
-    families = [[i] for i in members] if correction.scope == "model" else [members]
-    adjusted: dict[tuple[int, int], float] = {}
-    for family in families:
-        keys = [(i, j) for i in family for j, c in enumerate(fits[i].coefficients) if np.isfinite(c.p_value)]
-        if keys:
-            p_values = np.array([fits[i].coefficients[j].p_value for i, j in keys])
-            corrected = multipletests(p_values, method=correction.method)[1]
-            adjusted.update(zip(keys, (float(p) for p in corrected)))
+    p_values = np.array([[c.p_value for fit in fits for c in fit.coefficients]], dtype=float)
+    spans, start = [], 0
+    for fit in fits:
+        spans.append(slice(start, start + len(fit.coefficients)))
+        start += len(fit.coefficients)
+    # Not-estimable fits have no coefficients, so their spans are empty.
+    members = [span for fit, span in zip(fits, spans) if within is None or fit.model in within]
+    families: list[slice | np.ndarray] = list(members)
+    if correction.scope == "study":
+        families = [np.concatenate([np.arange(span.start, span.stop) for span in members])] if members else []
+    adjusted = adjust_p_values(p_values, families, correction.method)[0]
     return tuple(
         replace(
             fit,
             coefficients=tuple(
-                replace(c, p_adjusted=adjusted.get((i, j), c.p_value)) for j, c in enumerate(fit.coefficients)
+                replace(c, p_adjusted=float(p)) for c, p in zip(fit.coefficients, adjusted[span])
             ),
         )
-        for i, fit in enumerate(fits)
+        for fit, span in zip(fits, spans)
     )
 
 
@@ -241,8 +258,7 @@ def _not_estimable(
 
 
 def _n_params(model: ModelSpec, design: Design) -> int:
-    k = design.exog.shape[1]
-    return k * max(len(design.levels) - 1, 1) if model.family == "mnlogit" else k
+    return n_parameters(model.family, int(design.exog.shape[1]), len(design.levels))
 
 
 def _precheck(model: ModelSpec, design: Design) -> tuple[NotEstimableReason, str] | None:
@@ -251,8 +267,8 @@ def _precheck(model: ModelSpec, design: Design) -> tuple[NotEstimableReason, str
     n_params = _n_params(model, design)
     if k == 0:
         return "fit_error", "the formula has no terms on its right-hand side"
-    if n < n_params + 1:
-        return "too_few_rows", f"{n} rows for {n_params} parameters (at least {n_params + 1} are needed)"
+    if n < min_rows(n_params):
+        return "too_few_rows", f"{n} rows for {n_params} parameters (at least {min_rows(n_params)} are needed)"
     if model.family == "mnlogit":
         if len(design.levels) < 2:
             return "no_variation", f"the outcome '{design.outcome}' is '{design.levels[0]}' on all {n} rows"
@@ -327,16 +343,14 @@ def _no_check(*args: Any) -> None:
 def _symptoms(model: ModelSpec, design: Design, res: Any, params: np.ndarray, bse: np.ndarray) -> bool:
     if not bool(res.mle_retvals.get("converged", True)):
         return True
-    if not (np.isfinite(params).all() and np.isfinite(bse).all()):
-        return True
-    if (bse > _SE_BLOWUP * np.maximum(1.0, np.abs(params))).any():
+    if not np.isfinite(params).all():
         return True
     fitted = np.asarray(res.predict())
     if model.family == "mnlogit":
         own = fitted[np.arange(design.n_obs), design.endog]
     else:
         own = np.where(design.endog == 1.0, fitted, 1.0 - fitted)
-    return bool((own >= 1.0 - _SATURATED).any())
+    return bool(separation_symptoms(params.ravel(), bse.ravel(), own, np.ones(own.shape, dtype=bool)))
 
 
 def _separation_detail(model: ModelSpec, design: Design, separation: Separation | None) -> str:
@@ -352,10 +366,8 @@ def _separation_detail(model: ModelSpec, design: Design, separation: Separation 
     )
 
 
-def _parameter_names(model: ModelSpec, design: Design) -> list[str]:
-    if model.family != "mnlogit":
-        return list(design.terms)
-    return [f"{term}[{level}]" for level in design.levels[1:] for term in design.terms]
+def _parameter_names(model: ModelSpec, design: Design) -> tuple[str, ...]:
+    return parameter_names(model.family, design.terms, design.levels)
 
 
 @dataclass

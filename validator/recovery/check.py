@@ -1,7 +1,9 @@
-"""The recovery check of one simulated dataset: fits, comparison, intervals, warnings, default verdict.
+"""The coefficient-recovery check: every model fitted on both datasets and compared sign-aware.
 
-:func:`recovery_part` is what ``validator.check`` runs per simulated dataset. The
-steps, each in its own module:
+The human side (its fits and, with intervals on, its bootstrap replicate fits) is
+prepared once per human dataset by :func:`prepare_human` and shared by every
+simulated dataset. :func:`compute_recovery` runs :func:`recovery_part` on one
+simulated dataset; the steps, each in its own module:
 
 1. fit every model on the simulation (:func:`validator.models.fit.fit_models`);
 2. correct the p-values of both sides over the same family, the coefficients of
@@ -15,25 +17,28 @@ steps, each in its own module:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from validator.bootstrap.weights import MIN_CLUSTERS
 from validator.checks.context import CheckContext
+from validator.checks.inputs import CheckInputs, HumanInputs
+from validator.checks.record import Better, MetricInfo, MetricValue
 from validator.errors import InputError
 from validator.io.ingest import Dataset
 from validator.models.design import Design, build_design
 from validator.models.fit import correct_p_values, fit_models
 from validator.models.types import ModelFit
 from validator.recovery.compare import compare_fits
-from validator.recovery.records import RecoveryResult
+from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
 from validator.recovery.uncertainty import (
     RecoveryUncertainty,
     ReplicateFits,
     consistent_statistics,
     debiased_effects,
     fresh_sample_draws,
+    human_draws,
     point_fits,
     recentred,
     recovery_uncertainty,
@@ -43,10 +48,7 @@ from validator.recovery.uncertainty import (
 )
 from validator.recovery.verdict import FreshSampleNull, default_verdict
 from validator.spec.model import CorrectionSpec, ModelSpec, StudySpec
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
-
+from validator.verdict.records import ConstructVerdict
 
 #: How the fresh-sample null is built (see :func:`fresh_sample_null`).
 NULL_METHOD: Literal["pairs", "shifted", "resample", "debiased"] = "shifted"
@@ -153,7 +155,7 @@ def recovery_part(
     study: StudySpec,
     human: Dataset,
     human_fits: Sequence[ModelFit],
-    human_replicates: Future[ReplicateFits] | ReplicateFits | None,
+    human_replicates: ReplicateFits | None,
     label: str,
     sim: Dataset,
     ctx: CheckContext,
@@ -169,7 +171,7 @@ def recovery_part(
     warnings = cluster_warnings(study.models, (("human", human), ("simulated", sim)), resample_by)
     uncertainty = None
     null = None
-    replicates = human_replicates.result() if human_replicates is not None and not isinstance(human_replicates, ReplicateFits) else human_replicates
+    replicates = human_replicates
     if study.models and (ctx.replicates or ctx.equal_n_draws):
         sim_replicates = (
             simulated_draws(study.models, sim, ctx, key=label, alpha=alpha, resample_by=resample_by)
@@ -185,3 +187,106 @@ def recovery_part(
             null = fresh_sample_null(study, human, h_fits, replicates, sim, point, ctx, alpha=alpha)
     verdict, limits = default_verdict(point, null, level=ctx.level)
     return s_fits, replace(point, warnings=warnings, default_verdict=verdict, verdict_limits=limits), uncertainty
+
+
+#: What each recovery total means, which way is better and its range (None: unbounded).
+SUMMARY_INFO: dict[str, tuple[str, Better, tuple[float | None, float | None]]] = {
+    "n_coefficients": ("coefficients compared (estimable in both datasets)", "none", (0.0, None)),
+    "n_reference_significant": ("coefficients significant in the human data", "none", (0.0, None)),
+    "n_sim_significant": ("coefficients significant in the simulation", "none", (0.0, None)),
+    "tp": ("TP: significant in both, same sign", "higher", (0.0, None)),
+    "fp": ("FP: significant in the simulation only", "lower", (0.0, None)),
+    "fn": ("FN: significant in the human data only", "lower", (0.0, None)),
+    "tn": ("TN: significant in neither", "none", (0.0, None)),
+    "sign_flips": ("sign flips: significant in both, opposite signs", "lower", (0.0, None)),
+    "fpr": ("FPR = FP / coefficients not significant in the human data", "lower", (0.0, 1.0)),
+    "fnr": ("FNR = FN / coefficients significant in the human data", "lower", (0.0, 1.0)),
+    "f1_sign": ("F1(Sign) = 2TP / (2TP + FP + FN)", "higher", (0.0, 1.0)),
+    "f1_strict": ("strict F1 = 2TP / (2TP + FP + FN + 2 sign flips)", "higher", (0.0, 1.0)),
+}
+#: The statistics also reported at equal n (each model's larger side subsampled to the smaller side's rows).
+EQUAL_N_KEYS = ("f1_sign", "fpr", "fnr", "f1_strict", "sign_flips")
+
+
+@dataclass(frozen=True)
+class HumanRecovery:
+    """The human side of recovery, computed once: the fits and their bootstrap replicates."""
+
+    fits: tuple[ModelFit, ...]
+    draws: ReplicateFits | None
+
+
+@dataclass(frozen=True)
+class RecoveryCheck:
+    """Recovery of one simulated dataset: its fits, the comparison, and the comparison's uncertainty."""
+
+    fits: tuple[ModelFit, ...]
+    result: RecoveryResult
+    uncertainty: RecoveryUncertainty | None
+    default_verdict: ConstructVerdict | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``recovery`` block: totals, models, coefficients, ``intervals``, ``equal_n`` and ``replicate_fits``."""
+        block = self.result.to_dict()
+        uncertainty = self.uncertainty.to_dict() if self.uncertainty else None
+        block["intervals"] = uncertainty["intervals"] if uncertainty else None
+        block["equal_n"] = uncertainty["equal_n"] if uncertainty else None
+        block["replicate_fits"] = uncertainty["replicate_fits"] if uncertainty else None
+        return block
+
+    def metrics(self) -> Iterator[MetricValue]:
+        """Every total with its bootstrap interval, and the equal-n statistics (mean over subsamples)."""
+        summary = self.result.summary
+        intervals = dict(self.uncertainty.intervals) if self.uncertainty else {}
+        for key in SUMMARY_KEYS:
+            interval = intervals.get(key)
+            yield MetricValue.of(key, getattr(summary, key), interval.low if interval else None, interval.high if interval else None)
+        equal = self.uncertainty.equal_n if self.uncertainty else None
+        if equal is not None:
+            for name, mean, bounds in equal.statistics:
+                yield MetricValue.of(f"equal_n.{name}", mean, bounds.low, bounds.high)
+
+
+def prepare_human(human: HumanInputs) -> HumanRecovery:
+    """The human fits and, with intervals on, the human bootstrap replicate fits shared by every simulation.
+
+    The replicates resample the unit of each model (:func:`~validator.recovery.uncertainty.resampling_unit`);
+    their p-values stay uncorrected until a simulation fixes the compared family.
+    """
+    study, ctx = human.study, human.context
+    resample_by = study.uncertainty.resample_by
+    check_resample_column(human.data, resample_by)
+    fits = fit_models(study.models, human.data.frame, alpha=human.alpha, correction=study.correction)
+    draws = (
+        human_draws(study.models, human.data, ctx, alpha=human.alpha, correction=study.correction, resample_by=resample_by)
+        if study.models and ctx.replicates
+        else None
+    )
+    return HumanRecovery(fits, draws)
+
+
+def compute_recovery(inputs: CheckInputs, section: object) -> RecoveryCheck:
+    """Recovery of one simulated dataset (:func:`recovery_part`); its default verdict is the check's."""
+    shared: HumanRecovery = inputs.prepared
+    sim_fits, result, uncertainty = recovery_part(
+        inputs.study, inputs.human, shared.fits, shared.draws, inputs.label, inputs.sim, inputs.context, inputs.alpha
+    )
+    return RecoveryCheck(sim_fits, result, uncertainty, default_verdict=result.default_verdict)
+
+
+def recovery_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
+    """The gateable recovery metrics of a spec with models."""
+    if not spec.models:
+        return ()
+    infos = [MetricInfo(key, meaning, better, value_range, True) for key, (meaning, better, value_range) in SUMMARY_INFO.items()]
+    for key in EQUAL_N_KEYS:
+        meaning, better, value_range = SUMMARY_INFO[key]
+        infos.append(
+            MetricInfo(f"equal_n.{key}", f"{meaning}, each model's larger side subsampled to the smaller side's rows (mean over draws)", better, value_range, True)
+        )
+    return tuple(infos)
+
+
+def recovery_items(spec: StudySpec) -> tuple[object, ...]:
+    """Recovery always runs once (a spec without models reports empty totals and says so)."""
+    return (spec.models,)

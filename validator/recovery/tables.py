@@ -54,7 +54,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 import pandas as pd
 from scipy.stats import norm
@@ -185,7 +185,7 @@ def _reason(status: str) -> NotEstimableReason:
     """The reason code a status names, else ``fit_error``."""
     for code in get_args(NotEstimableReason):
         if status.lower() == code:
-            return code
+            return cast(NotEstimableReason, code)
     return "fit_error"
 
 

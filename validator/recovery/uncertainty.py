@@ -51,7 +51,8 @@ from validator.bootstrap.weights import (
 from validator.checks.context import CheckContext
 from validator.io.ingest import Dataset
 from validator.models.design import Design, build_design
-from validator.models.fit import fit_model, separation_direction
+from validator.models.fit import separation_direction
+from validator.models.rules import adjust_p_values, min_rows, n_parameters
 from validator.models.types import ModelFit
 from validator.recovery.classify import outcome_counts, recovery_totals
 from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
@@ -89,13 +90,14 @@ class CoefficientDraws:
     def columns(self, keys: Sequence[tuple[str, str]]) -> CoefficientDraws:
         index = {key: i for i, key in enumerate(self.keys)}
         picks = [index.get(key, -1) for key in keys]
-        take = np.array([max(p, 0) for p in picks], dtype=int)
-        # dtype=bool: with no keys at all an empty list would make a float mask.
+        # dtype=bool even when ``keys`` is empty (no coefficient compared, e.g. a
+        # simulation whose every participant made the same decision): an empty
+        # np.array is float64, and '&' with a float array is a TypeError.
         present = np.array([p >= 0 for p in picks], dtype=bool)
-        if not self.keys:  # nothing to take from: every requested column is absent
-            b = self.valid.shape[0]
-            shape = (b, len(keys))
-            return CoefficientDraws(tuple(keys), np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape))
+        if not self.keys:  # nothing estimable in any replicate: every key is absent
+            shape = (self.valid.shape[0], len(keys))
+            return CoefficientDraws(tuple(keys), np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(shape))
+        take = np.array([p if p >= 0 else 0 for p in picks], dtype=int)
         return CoefficientDraws(
             tuple(keys),
             self.valid[:, take] & present,
@@ -192,67 +194,10 @@ class ReplicateFits:
         return CoefficientDraws(tuple(keys), valid, significant, np.sign(np.nan_to_num(estimates)))
 
 
-def _expanded_fits(
-    model: ModelSpec, frame: pd.DataFrame, weights: np.ndarray, alpha: float, *, cluster_copies: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]:
-    """The slow path for covariance types the batched engine lacks: one statsmodels fit per replicate.
-
-    With ``cluster_copies`` (the replicate drew whole clusters of the model's cluster
-    variable) each copy of a cluster drawn twice becomes a cluster of its own, as the
-    cluster bootstrap requires, instead of merging into one cluster twice as large.
-    """
-    fits: list[ModelFit] = []
-    for row in weights:
-        counts = row.astype(int)
-        positions = np.repeat(np.arange(len(frame)), counts)
-        replicate = frame.iloc[positions]
-        if cluster_copies and model.cluster is not None:
-            copy = np.arange(len(positions)) - np.repeat(np.cumsum(counts) - counts, counts)
-            codes = cluster_codes(frame[model.cluster])[positions]
-            relabelled = np.where(codes >= 0, codes * (int(counts.max(initial=1)) + 1) + copy, -1)
-            replicate = replicate.assign(**{model.cluster: pd.Series(relabelled, index=replicate.index).where(codes >= 0)})
-        fits.append(fit_model(model, replicate, alpha=alpha))
-    terms = next((tuple(c.term for c in f.coefficients) for f in fits if f.estimable), ())
-    estimates = np.full((len(fits), len(terms)), np.nan)
-    p_values = np.full((len(fits), len(terms)), np.nan)
-    std_errors = np.full((len(fits), len(terms)), np.nan)
-    reasons = np.full(len(fits), "", dtype=object)
-    for i, f in enumerate(fits):
-        if f.estimable and tuple(c.term for c in f.coefficients) == terms:
-            estimates[i] = [c.estimate for c in f.coefficients]
-            p_values[i] = [c.p_value for c in f.coefficients]
-            std_errors[i] = [c.std_error for c in f.coefficients]
-        else:
-            reasons[i] = _failure_code(f.reason)
-    ok = np.isfinite(p_values).all(axis=1) if terms else np.zeros(len(fits), bool)
-    reasons[~ok & (reasons == "")] = "not_converged"
-    return estimates, p_values, ok, terms, reasons, std_errors
-
-
-def _failure_code(reason: str | None) -> str:
-    """A model fit's not-estimable reason as a replicate failure code."""
-    if reason in REPLICATE_FAILURES:
-        return str(reason)
-    return "not_converged"
-
-
 def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec, groups: Sequence[slice]) -> np.ndarray:
-    """Apply the spec's multiple-comparison correction to each replicate's p-values."""
-    if correction.method == "none":
-        return p_values
-    from statsmodels.stats.multitest import multipletests
-
-    adjusted = p_values.copy()
-    spans = groups if correction.scope == "model" else [slice(0, p_values.shape[1])]
-    for r in range(p_values.shape[0]):
-        for span in spans:
-            row = p_values[r, span]
-            ok = valid[r, span] & np.isfinite(row)
-            if ok.any():
-                values = adjusted[r, span]
-                values[ok] = multipletests(row[ok], method=correction.method)[1]
-                adjusted[r, span] = values
-    return np.asarray(adjusted)
+    """Apply the spec's multiple-comparison correction to each replicate's p-values (all replicates at once)."""
+    spans: Sequence[slice] = groups if correction.scope == "model" else [slice(0, p_values.shape[1])]
+    return adjust_p_values(np.where(valid, p_values, np.nan), spans, correction.method)
 
 
 def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
@@ -293,13 +238,13 @@ def _failure_reasons(model: ModelSpec, design: Design, weights: np.ndarray, esti
     reasons = np.full(len(estimable), "", dtype=object)
     k = design.exog.shape[1]
     levels = max(len(design.levels), 2)
-    n_params = k * (levels - 1) if model.family == "mnlogit" else k
+    n_params = n_parameters(model.family, k, levels)
     for r in np.flatnonzero(~estimable):
         rows = weights[r] > 0
         y, x = design.endog[rows], design.exog[rows]
         if y.size == 0 or np.ptp(y) == 0 or (model.family == "mnlogit" and np.unique(y).size < levels):
             reasons[r] = "no_variation"
-        elif int(rows.sum()) < n_params + 1:
+        elif int(rows.sum()) < min_rows(n_params):
             reasons[r] = "too_few_rows"
         elif np.linalg.matrix_rank(x) < k:
             reasons[r] = "singular_design"
@@ -329,17 +274,16 @@ def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alph
     for chunk in weights(model, design):
         used = np.flatnonzero(chunk.any(axis=0))
         sparse_chunk = used if used.size < 0.5 * chunk.shape[1] else None
-        try:
-            used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
-            batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type, start=start)
-            if start is None and batched.estimable.any():
-                # Later chunks start Newton from the typical estimate of this one instead of
-                # refitting the full data first: the same optimum, fewer fits.
-                start = np.median(batched.params[batched.estimable], axis=0)
-            why = _failure_reasons(model, used_design, used_weights, batched.estimable)
-            parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, why, batched.std_errors))
-        except NotImplementedError:
-            parts.append(_expanded_fits(model, frame, chunk, alpha, cluster_copies=cluster_copies))
+        used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
+        batched = fit_batched(
+            used_design, model.family, used_weights, cov_type=model.cov_type, start=start, cluster_copies=cluster_copies
+        )
+        if start is None and batched.estimable.any():
+            # Later chunks start Newton from the typical estimate of this one instead of
+            # refitting the full data first: the same optimum, fewer fits.
+            start = np.median(batched.params[batched.estimable], axis=0)
+        why = _failure_reasons(model, used_design, used_weights, batched.estimable)
+        parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, why, batched.std_errors))
     terms = next((p[3] for p in parts if p[3]), ())
     if not parts:
         return ModelDraws(model.id, terms, np.zeros((0, len(terms))), np.zeros((0, len(terms))), np.zeros(0, bool), np.zeros(0, dtype=object))

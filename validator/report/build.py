@@ -21,11 +21,13 @@ import shutil
 import string
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from validator.errors import UsageError
+from validator.outputs import StagedFolder
 from validator.provenance import PACKAGES, package_versions
 from validator.report import comparison as comparison_sections
 from validator.report import figures
@@ -33,6 +35,7 @@ from validator.report.constructs import RunFigures, alignment_section, coherence
 from validator.report.data_section import data_section
 from validator.report.escape import safe_name, yaml_md, yaml_plain
 from validator.report.methods import Provenance, methods_section, reproducibility_section
+from validator.report.other_checks import other_checks_section
 from validator.report.recovery_section import recovery_section
 from validator.provenance import display_path
 from validator.report.render import FORMATS, Preference, RenderError, Renderer, RenderFailure, RenderJob, failure_message, find_renderer
@@ -65,6 +68,7 @@ class ReportSet:
     runs: tuple[ReportOutput, ...]
     comparison: ReportOutput | None
     renderer: str
+    notes: tuple[str, ...] = ()  # files of an earlier report that this one replaced without rewriting
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -129,6 +133,8 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 OUTPUT_FILES = ("report.qmd", "report.html", "report.pdf", "figures/", "results.json", "report.css")
+# Every name simval may leave in a run folder (Quarto adds its own); anything else there is the user's.
+RUN_FOLDER_FILES = ("report.qmd", "report.html", "report.pdf", "report.typ", "figures", "results.json", "report.css", "report_files", ".quarto")
 
 
 def _prepare(folder: Path) -> Path:
@@ -170,8 +176,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
     single = replace(result, simulations=(sim,))
     (folder / "results.json").write_text(single.to_json(), encoding="utf-8", newline="\n")
     stems, drawn = _run_figures(result, sim)
-    status = gate_status(sim)
-    verdict = {"PASS": "PASS", "FAIL": "FAIL"}.get(status, "No gates")
+    verdict = gate_status(sim)
     values = {
         "title": yaml_md(f"Validation report: {display_path(sim.label)}"),
         "subtitle": yaml_md(f"{verdict} · spec {result.spec_name}: {result.spec_title}"),
@@ -183,6 +188,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
         "alignment": alignment_section(sim, stems),
         "coherence": coherence_section(sim),
         "recovery": recovery_section(result, sim, stems),
+        "checks": other_checks_section(result, sim),
         "methods": methods_section(result, sim, spec),
         "reproducibility": reproducibility_section(result, provenance, OUTPUT_FILES),
     }
@@ -208,6 +214,11 @@ def _comparison_document(result: CheckResult, names: Sequence[str], folder: Path
     qmd = folder / "report.qmd"
     qmd.write_text(_fill("comparison.qmd", values), encoding="utf-8", newline="\n")
     return _Document(COMPARISON, qmd, [f for _, f in heatmaps])
+
+
+def _discard_all(stages: dict[str, StagedFolder]) -> None:
+    for stage in stages.values():
+        stage.discard()
 
 
 def build_reports(
@@ -253,15 +264,20 @@ def build_reports(
     documents: list[_Document] = []
     outputs: dict[str, dict[str, Path]] = {}
     failures: list[tuple[Path, RenderFailure]] = []
+    # Each run folder is rendered beside its place and moved in whole once every
+    # document is done: Ctrl-C or a failure leaves the previous reports intact.
+    stages: dict[str, StagedFolder] = {}
     # Per document: figures drawn, SVGs saved, then Pandoc starts on the HTML and the Typst source while the
     # PNGs are written; the PDF is compiled in a worker thread while the next document is drawn.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=1) as pool:
+        cleanup.callback(_discard_all, stages)
         finishing: list[tuple[_Document, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []
         plan: list[tuple[str, SimulationResult | None]] = list(zip(names, result.simulations))
         if len(result.simulations) > 1:
             plan.append((COMPARISON, None))
         for name, sim in plan:
-            folder = root / name
+            stages[name] = StagedFolder(root / name, RUN_FOLDER_FILES)
+            folder = stages[name].path
             document = (
                 _run_document(result, sim, name, folder, spec, provenance) if sim is not None else _comparison_document(result, names, folder, provenance)
             )
@@ -278,18 +294,31 @@ def build_reports(
             done, failed = job_future.result()
             outputs[document.name] = done
             failures.extend((document.qmd, failure) for failure in failed)
+        notes = []
+        for name, stage in stages.items():
+            stage.commit()
+            if stage.removed:
+                notes.append(f"report {name}: removed {', '.join(stage.removed)} of the previous report (not written this time)")
+
+    def moved(name: str, path: Path | None) -> Path | None:
+        return None if path is None else root / name / path.relative_to(stages[name].path)
 
     def output(document: _Document) -> ReportOutput:
         done = outputs.get(document.name, {})
-        return ReportOutput(document.name, document.qmd.parent, document.qmd, done.get("html"), done.get("pdf"))
+        qmd = moved(document.name, document.qmd)
+        assert qmd is not None
+        return ReportOutput(document.name, qmd.parent, qmd, moved(document.name, done.get("html")), moved(document.name, done.get("pdf")))
 
     report_set = ReportSet(
         runs=tuple(output(d) for d in documents if d.name != COMPARISON),
         comparison=next((output(d) for d in documents if d.name == COMPARISON), None),
         renderer=chosen.description,
+        notes=tuple(notes),
     )
     if failures:
-        raise RenderError(failure_message(root, failures, chosen))
+        by_stage = {stage.path: name for name, stage in stages.items()}
+        placed = [(moved(by_stage[qmd.parent], qmd) or qmd, failure) for qmd, failure in failures]
+        raise RenderError(failure_message(root, placed, chosen))
     return report_set
 
 

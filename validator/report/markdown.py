@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tabulate import tabulate
 
 from validator.present.formatting import fmt_estimate, fmt_number, fmt_p
+from validator.present.table import Cell, Table
 
 if TYPE_CHECKING:
     from validator.bootstrap.weights import Interval
@@ -102,6 +103,26 @@ def table(
     )
     if caption:
         text += f"\n\n: {caption}" + (f" {{#{label}}}" if label else "")
+    return text
+
+
+def render_table(model: Table, *, caption: str | None = None) -> str:
+    """A presentation-model table as a captioned pipe table; its notes follow as a paragraph.
+
+    Cell text comes from data and is escaped here (:func:`validator.report.escape.md`);
+    strong cells are bold. The caption is the table's title unless ``caption`` (Markdown) is given.
+    """
+    from validator.report.escape import md
+
+    def cell_md(value: Cell) -> str:
+        text = md(value.text)
+        return f"**{text}**" if value.strong and text and text != "-" else text
+
+    rows = [[cell_md(value) for value in row] for row in model.rows]
+    headers = [md(h) for h in model.headers]
+    text = table(headers, rows, align=list(model.align) or None, caption=caption if caption is not None else md(model.title), label=f"tbl-{model.key}")
+    if model.notes:
+        text += "\n\n" + " ".join(md(note) for note in model.notes)
     return text
 
 

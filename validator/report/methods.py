@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from validator.report import markdown as mdx
 from validator.report.escape import md, md_code
+from validator.gates.records import threshold_text
+from validator.present.formatting import fmt_level
 from validator.report.verdict import breakable
 from validator.results import CheckResult, SimulationResult
 from validator.spec.model import StudySpec
@@ -90,14 +92,14 @@ class Provenance:
 
 def _bootstrap_text(result: CheckResult) -> str:
     b = result.bootstrap
-    replicates = b.get("replicates", 0)
+    replicates = result.context.replicates
     if not replicates:
         return (
             f"Bootstrap intervals and noise floors are off for this run (`--bootstrap 0`); equal-n comparisons use "
             f"{b.get('equal_n_draws')} subsamples; seed {result.seed}."
         )
     return (
-        f"Intervals are {b.get('method', 'percentile')} bootstrap intervals at level {b.get('level', 0.95):g} from {replicates} "
+        f"Intervals are {b['method']} bootstrap intervals at level {fmt_level(result.level)} from {replicates} "
         f"replicates; in each, the human rows and the simulated rows are resampled independently and every statistic is "
         f"recomputed (models refitted). Noise floors use {replicates} pairs of human resamples. Equal-n comparisons use "
         f"{b.get('equal_n_draws')} subsamples without replacement. Every random stream is derived from the seed "
@@ -162,7 +164,7 @@ def _gates_table(sim: SimulationResult) -> str:
     rows = []
     for g in sim.gates:
         gate = g.gate
-        rule = f"between {gate.threshold[0]:g} and {gate.threshold[1]:g}" if isinstance(gate.threshold, tuple) else f"{gate.comparison} {gate.threshold:g}"
+        rule = threshold_text(gate)
         rows.append([breakable(gate.name), breakable(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
     return mdx.table(["gate", "metric path", "rule", "compared value", "severity", "description"], rows, caption="Declared gates.", label="tbl-gate-definitions")
 
@@ -172,13 +174,13 @@ def methods_section(result: CheckResult, sim: SimulationResult, spec: StudySpec 
     correction = result.correction
     correction_text = (
         "no correction for multiple comparisons"
-        if correction.get("method", "none") == "none"
-        else f"p-values adjusted with {md(correction.get('method'))} over each {md(correction.get('scope'))} before they are compared with alpha"
+        if correction.method == "none"
+        else f"p-values adjusted with {md(correction.method)} over each {md(correction.scope)} before they are compared with alpha"
     )
     parts = [
         mdx.section(1, "Methods", "sec-methods"),
-        f"Significance level alpha = {result.alpha:g}, {correction_text}. Definitions as in simval's STUDY.md "
-        "(quoted), with this run's settings.",
+        f"Significance level alpha = {result.alpha:g}, {correction_text}. Definitions as in simval's docs/metrics.md, "
+        "with this run's settings.",
         mdx.section(2, "Coefficient recovery", "sec-methods-recovery"),
         RECOVERY_DEFINITION,
         _models_table(result, spec),

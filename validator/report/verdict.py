@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from validator.gates.records import threshold_text
+from validator.present.formatting import fmt_level
 from validator.report import markdown as mdx
 from validator.report.escape import md, md_code
 from validator.results import CheckResult, SimulationResult
 
 
 def gate_status(sim: SimulationResult) -> str:
-    """'PASS', 'FAIL' or 'NO GATES' for one simulated dataset."""
-    if not sim.gates:
-        return "NO GATES"
-    return "PASS" if sim.passed else "FAIL"
+    """'PASS', 'FAIL' or 'INCONCLUSIVE': the simulated dataset's overall verdict."""
+    return sim.verdict.overall.upper() if sim.verdict is not None else "INCONCLUSIVE"
 
 
 def _g(value: float | None) -> str:
@@ -28,9 +28,7 @@ def _gates_table(sim: SimulationResult) -> str:
     rows = []
     for g in sim.gates:
         gate = g.gate
-        threshold = (
-            f"between {gate.threshold[0]:g} and {gate.threshold[1]:g}" if isinstance(gate.threshold, tuple) else f"{gate.comparison} {gate.threshold:g}"
-        )
+        threshold = threshold_text(gate)
         on = "" if gate.on == "estimate" else f" ({gate.on} bound)"
         name = breakable(gate.name) + ("" if gate.name == gate.path else f" ({breakable(gate.path)})")
         rows.append(
@@ -130,31 +128,27 @@ def _summary_sentence(sim: SimulationResult) -> str:
     )
 
 
-def verdict_section(result: CheckResult, sim: SimulationResult) -> str:
-    """Verdict (gates when declared) and the headline numbers with their intervals."""
+def _verdict_box(sim: SimulationResult) -> str:
+    verdict = sim.verdict
     status = gate_status(sim)
-    failed = [g for g in sim.gates if not g.passed]
-    if status == "NO GATES":
-        box = mdx.callout(
-            "note",
-            "Verdict: no gates declared",
-            "The spec declares no gates, so this report states the evidence without passing or failing the simulation. "
-            "Add `gates` to the spec, or `--gates FILE`, to turn thresholds into a verdict.",
-        )
-    elif status == "PASS":
-        box = mdx.callout("tip", "Verdict: PASS", f"All {len(sim.gates)} gates pass" + (f" ({len(failed)} warnings)." if failed else "."))
-    else:
-        errors = [g for g in failed if g.severity == "error"]
-        names = ", ".join(md(g.gate.name) for g in failed)
-        box = mdx.callout(
-            "important",
-            "Verdict: FAIL",
-            f"{len(failed)} of {len(sim.gates)} gates fail ({len(errors)} of severity error): {names}.",
-        )
-    level = int(round(100 * result.bootstrap.get("level", 0.95)))
-    replicates = result.bootstrap.get("replicates", 0)
+    if verdict is None or not verdict.constructs:
+        return mdx.callout("note", f"Verdict: {status}", "No construct could be judged on this data.")
+    source = (
+        "from the gates declared for this check"
+        if verdict.source == "gates"
+        else "from simval's default rules: each construct against what a fresh sample of the human data shows at these sizes"
+    )
+    lines = [f"**{md(name)}: {construct.verdict}**. {md(construct.reason)}" for name, construct in verdict.constructs]
+    kind = {"PASS": "tip", "FAIL": "important"}.get(status, "note")
+    return mdx.callout(kind, f"Verdict: {status}", f"Verdict {source}.\n\n" + mdx.bullets(lines))
+
+
+def verdict_section(result: CheckResult, sim: SimulationResult) -> str:
+    """The verdict per construct and overall, the gates when declared, and the headline numbers with their intervals."""
+    box = _verdict_box(sim)
+    replicates = result.context.replicates
     intervals = (
-        f"Brackets hold {level}% percentile bootstrap intervals ({replicates} replicates)."
+        f"Brackets hold {fmt_level(result.level)} percentile bootstrap intervals ({replicates} replicates)."
         if replicates
         else "Bootstrap intervals and noise floors are off for this run (`--bootstrap 0`)."
     )

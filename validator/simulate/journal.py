@@ -83,6 +83,30 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
+def _refuse_non_journal(path: Path) -> None:
+    """Refuse, without changing it, an existing file that is not a simval journal.
+
+    A journal starts with a ``run`` record; an empty file is an empty journal.
+    """
+    if not path.is_file():
+        raise UsageError(f"the journal '{path}' exists and is not a regular file; give another --journal")
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 20)
+    except OSError as exc:
+        raise UsageError(f"cannot read the journal '{path}': {exc.strerror}") from None
+    if not first.strip():
+        return
+    try:
+        record = json.loads(first)
+    except ValueError:
+        record = None
+    if not (isinstance(record, dict) and record.get("type") == "run"):
+        raise UsageError(
+            f"'{path}' exists and is not a simval journal; simval leaves it untouched: give another --journal (or --out)"
+        )
+
+
 def replay(records: Iterator[Mapping[str, Any]]) -> JournalState:
     """Fold the records into a :class:`JournalState` (see the module docstring)."""
     state = JournalState()
@@ -143,6 +167,7 @@ class Journal:
             raise UsageError(f"cannot write the journal '{target}': the folder '{target.parent}' does not exist")
         state = JournalState()
         if target.exists():
+            _refuse_non_journal(target)  # before _cut_torn_tail, which would truncate it
             _cut_torn_tail(target)
             state = replay(read_records(target))
         return cls(target, state)

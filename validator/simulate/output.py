@@ -14,11 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from validator.errors import UsageError
+from validator.outputs import write_atomic
 from validator.simulate.answers import format_number
 from validator.simulate.journal import JournalState
 from validator.simulate.personas import format_value
@@ -62,27 +61,12 @@ def output_table(spec: StudySpec, plan: Plan, state: JournalState) -> tuple[list
 
 
 def write_csv_atomic(path: str | os.PathLike[str], columns: list[str], rows: list[list[str]]) -> None:
-    """Write a CSV to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"'{target}' is a directory; give a file name for --out")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.exists():
-        raise UsageError(f"cannot write '{target}': the folder '{parent}' does not exist")
+    """Write the CSV atomically (a temporary file beside ``path``, fsynced, renamed over it)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(rows)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(buffer.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write '{target}': {exc.strerror}") from None
+    write_atomic(path, buffer.getvalue(), what="the simulated dataset (--out)")
 
 
 def _text(value: object) -> str:

@@ -84,4 +84,4 @@ def backoff_delay(failures: int, policy: RetryPolicy, *, retry_after: float | No
     delay = ceiling / 2 + draw * ceiling / 2
     if retry_after is not None:
         delay = max(delay, min(retry_after, policy.max_retry_after))
-    return delay
+    return float(delay)

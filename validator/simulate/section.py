@@ -16,7 +16,7 @@ from typing import Any
 
 from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnSpec
 from validator.simulate.template import Template, parse_template
-from validator.spec.load import _join, _Reader
+from validator.spec.yaml_source import Reader, join_path
 from validator.spec.model import ColumnSpec, StudySpec
 from validator.did_you_mean import did_you_mean
 
@@ -47,7 +47,7 @@ _BOOLEAN_TOKENS = (("true", "true"), ("yes", "true"), ("1", "true"), ("false", "
 
 def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpec:
     """Validate the ``simulation`` mapping of ``spec``'s YAML into a :class:`SimulationSpec`."""
-    r = _Reader(source)
+    r = Reader(source)
     body = r.mapping(raw, "simulation", SIMULATION_KEYS)
     columns = {c.name: c for c in spec.columns}
     names = list(columns)
@@ -139,7 +139,7 @@ def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpe
     )
 
 
-def _cells(r: _Reader, body: Mapping[str, Any], factors: tuple[str, ...], columns: Mapping[str, ColumnSpec]) -> tuple[CellSpec, ...]:
+def _cells(r: Reader, body: Mapping[str, Any], factors: tuple[str, ...], columns: Mapping[str, ColumnSpec]) -> tuple[CellSpec, ...]:
     if body.get("cells") is None:
         # The full factorial, in the order of the factors' declared values.
         declared = [columns[f].values or () for f in factors]
@@ -154,10 +154,10 @@ def _cells(r: _Reader, body: Mapping[str, Any], factors: tuple[str, ...], column
         for factor in factors:
             if factor not in entry:
                 raise r.fail(path, f"the cell gives no level of the factor '{factor}'")
-            level = r.scalar_text(entry[factor], _join(path, factor))
+            level = r.scalar_text(entry[factor], join_path(path, factor))
             values = columns[factor].values or ()
             if level not in values:
-                raise r.fail(_join(path, factor), f"'{level}' is not a level of '{factor}' ({did_you_mean(level, values)})")
+                raise r.fail(join_path(path, factor), f"'{level}' is not a level of '{factor}' ({did_you_mean(level, values)})")
             levels.append((factor, level))
         cell = CellSpec(tuple(levels))
         if cell in cells:
@@ -169,7 +169,7 @@ def _cells(r: _Reader, body: Mapping[str, Any], factors: tuple[str, ...], column
 
 
 def _with_variables(
-    r: _Reader, raw: Any, cells: tuple[CellSpec, ...], factors: tuple[str, ...], columns: Mapping[str, ColumnSpec]
+    r: Reader, raw: Any, cells: tuple[CellSpec, ...], factors: tuple[str, ...], columns: Mapping[str, ColumnSpec]
 ) -> tuple[CellSpec, ...]:
     if raw is None:
         return cells
@@ -182,17 +182,17 @@ def _with_variables(
         levels = r.mapping(levels_raw, path, [str(v) for v in values])
         expected: tuple[str, ...] | None = None
         for level, variables_raw in levels.items():
-            lpath = _join(path, str(level))
+            lpath = join_path(path, str(level))
             if not isinstance(variables_raw, Mapping) or not variables_raw:
                 raise r.fail(lpath, "expected a mapping from variable name to text")
             pairs = []
             for name, value in variables_raw.items():
-                vname = r.identifier(name, _join(lpath, str(name)))
+                vname = r.identifier(name, join_path(lpath, str(name)))
                 if vname in columns:
-                    raise r.fail(_join(lpath, vname), f"'{vname}' is a column of the study; pick another variable name")
+                    raise r.fail(join_path(lpath, vname), f"'{vname}' is a column of the study; pick another variable name")
                 if owner.setdefault(vname, factor) != factor:
-                    raise r.fail(_join(lpath, vname), f"'{vname}' is already a variable of the factor '{owner[vname]}'")
-                text = r.text(value, _join(lpath, vname), optional=True) or ""
+                    raise r.fail(join_path(lpath, vname), f"'{vname}' is already a variable of the factor '{owner[vname]}'")
+                text = r.text(value, join_path(lpath, vname), optional=True) or ""
                 pairs.append((vname, text))
             names = tuple(sorted(name for name, _ in pairs))
             if expected is not None and names != expected:
@@ -211,7 +211,7 @@ def _with_variables(
 
 
 def _cell_template(
-    r: _Reader, raw: Any, path: str, known: Sequence[str], persona_columns: Sequence[str], source: str
+    r: Reader, raw: Any, path: str, known: Sequence[str], persona_columns: Sequence[str], source: str
 ) -> Template:
     text = r.text(raw, path)
     assert text is not None
@@ -229,7 +229,7 @@ def _cell_template(
 
 
 def _turns(
-    r: _Reader,
+    r: Reader,
     raw: Any,
     known: Sequence[str],
     persona_columns: Sequence[str],
@@ -243,11 +243,11 @@ def _turns(
         path = f"simulation.turns[{i}]"
         body = r.mapping(turn_raw, path, TURN_KEYS)
         if "prompt" not in body:
-            raise r.fail(_join(path, "prompt"), "a turn needs a prompt")
-        prompt = _cell_template(r, body["prompt"], _join(path, "prompt"), known, persona_columns, source)
-        answers = r.sequence(body.get("answer") or [], _join(path, "answer"))
+            raise r.fail(join_path(path, "prompt"), "a turn needs a prompt")
+        prompt = _cell_template(r, body["prompt"], join_path(path, "prompt"), known, persona_columns, source)
+        answers = r.sequence(body.get("answer") or [], join_path(path, "answer"))
         if not answers:
-            raise r.fail(_join(path, "answer"), "a turn needs at least one expected answer (a bracketed array)")
+            raise r.fail(join_path(path, "answer"), "a turn needs at least one expected answer (a bracketed array)")
         items = tuple(_answer(r, item, f"{path}.answer[{j}]", columns) for j, item in enumerate(answers))
         turns.append(TurnSpec(prompt, items))
     if not turns:
@@ -255,7 +255,7 @@ def _turns(
     return tuple(turns)
 
 
-def _answer(r: _Reader, raw: Any, path: str, columns: Mapping[str, ColumnSpec]) -> AnswerItem:
+def _answer(r: Reader, raw: Any, path: str, columns: Mapping[str, ColumnSpec]) -> AnswerItem:
     body = r.mapping(raw, path, ANSWER_KEYS)
     given = [key for key in ("column", "columns", "extra") if body.get(key) is not None]
     if len(given) != 1:
@@ -263,22 +263,22 @@ def _answer(r: _Reader, raw: Any, path: str, columns: Mapping[str, ColumnSpec]) 
     key = given[0]
     names = list(columns)
     if key == "extra":
-        name = r.identifier(body["extra"], _join(path, "extra"))
+        name = r.identifier(body["extra"], join_path(path, "extra"))
         if name in columns:
-            raise r.fail(_join(path, "extra"), f"'{name}' is a column of the study; use 'column: {name}' instead")
+            raise r.fail(join_path(path, "extra"), f"'{name}' is a column of the study; use 'column: {name}' instead")
         _refuse(r, body, path, ("map", "sum", "tolerance"), "a free-text answer")
         return AnswerItem("text", (name,), extra=True)
     if key == "columns":
-        chosen = r.names(body["columns"], _join(path, "columns"), names)
+        chosen = r.names(body["columns"], join_path(path, "columns"), names)
         for j, name in enumerate(chosen):
             if columns[name].type != "numeric":
                 raise r.fail(f"{path}.columns[{j}]", f"'{name}' is a {columns[name].type} column; 'columns' takes numeric columns")
         return _numbers(r, body, path, tuple(columns[n] for n in chosen))
-    text = r.text(body["column"], _join(path, "column"))
+    text = r.text(body["column"], join_path(path, "column"))
     assert text is not None
     name = text
     if name not in columns:
-        raise r.fail(_join(path, "column"), f"unknown column '{name}' ({did_you_mean(name, names)})")
+        raise r.fail(join_path(path, "column"), f"unknown column '{name}' ({did_you_mean(name, names)})")
     column = columns[name]
     if column.type == "numeric":
         return _numbers(r, body, path, (column,))
@@ -291,9 +291,9 @@ def _answer(r: _Reader, raw: Any, path: str, columns: Mapping[str, ColumnSpec]) 
     if body.get("map") is not None:
         mapping = body["map"]
         if not isinstance(mapping, Mapping) or not mapping:
-            raise r.fail(_join(path, "map"), "expected a mapping from answer to value")
+            raise r.fail(join_path(path, "map"), "expected a mapping from answer to value")
         for raw_token, raw_value in mapping.items():
-            token = r.scalar_text(raw_token, _join(path, "map"))
+            token = r.scalar_text(raw_token, join_path(path, "map"))
             value = r.scalar_text(raw_value, f"{path}.map.{token}")
             if allowed and value not in allowed:
                 raise r.fail(f"{path}.map.{token}", f"maps to '{value}', which is not a value of '{name}' ({', '.join(allowed)})")
@@ -311,18 +311,18 @@ def _answer(r: _Reader, raw: Any, path: str, columns: Mapping[str, ColumnSpec]) 
     return AnswerItem("choice", (name,), choices=tuple(tokens.items()))
 
 
-def _numbers(r: _Reader, body: Mapping[str, Any], path: str, chosen: tuple[ColumnSpec, ...]) -> AnswerItem:
+def _numbers(r: Reader, body: Mapping[str, Any], path: str, chosen: tuple[ColumnSpec, ...]) -> AnswerItem:
     _refuse(r, body, path, ("map",), "numbers")
-    total = r.number(body["sum"], _join(path, "sum")) if body.get("sum") is not None else None
+    total = r.number(body["sum"], join_path(path, "sum")) if body.get("sum") is not None else None
     tolerance = 0.0
     if body.get("tolerance") is not None:
         if total is None:
-            raise r.fail(_join(path, "tolerance"), "a tolerance needs a 'sum'")
-        tolerance = r.number(body["tolerance"], _join(path, "tolerance"))
+            raise r.fail(join_path(path, "tolerance"), "a tolerance needs a 'sum'")
+        tolerance = r.number(body["tolerance"], join_path(path, "tolerance"))
         if tolerance < 0:
-            raise r.fail(_join(path, "tolerance"), f"must not be negative, got {tolerance:g}")
+            raise r.fail(join_path(path, "tolerance"), f"must not be negative, got {tolerance:g}")
     if total is not None and len(chosen) < 2:
-        raise r.fail(_join(path, "sum"), "a sum needs at least two columns")
+        raise r.fail(join_path(path, "sum"), "a sum needs at least two columns")
     return AnswerItem(
         "numbers",
         tuple(c.name for c in chosen),
@@ -333,13 +333,13 @@ def _numbers(r: _Reader, body: Mapping[str, Any], path: str, chosen: tuple[Colum
     )
 
 
-def _refuse(r: _Reader, body: Mapping[str, Any], path: str, keys: Sequence[str], what: str) -> None:
+def _refuse(r: Reader, body: Mapping[str, Any], path: str, keys: Sequence[str], what: str) -> None:
     for key in keys:
         if body.get(key) is not None:
-            raise r.fail(_join(path, key), f"'{key}' does not apply to {what}")
+            raise r.fail(join_path(path, key), f"'{key}' does not apply to {what}")
 
 
-def _assignment(r: _Reader, raw: Any) -> tuple[str, int | None]:
+def _assignment(r: Reader, raw: Any) -> tuple[str, int | None]:
     if isinstance(raw, str):
         if raw != "per_row":
             raise r.fail("simulation.assignment", f"'{raw}' is not an assignment; write 'per_row' or {{per_cell: N}} ({did_you_mean(raw, ['per_row', 'per_cell'])})")
@@ -350,7 +350,7 @@ def _assignment(r: _Reader, raw: Any) -> tuple[str, int | None]:
     return "per_cell", r.integer(body["per_cell"], "simulation.assignment.per_cell", minimum=1)
 
 
-def _drop_groups(r: _Reader, raw: Any, answer_columns: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _drop_groups(r: Reader, raw: Any, answer_columns: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if raw is None:
         return ()
     if not isinstance(raw, Mapping):

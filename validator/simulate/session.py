@@ -22,6 +22,7 @@ from validator._version import __version__
 from validator.errors import UsageError
 from validator.simulate.budget import Budget, estimate_prompt_tokens
 from validator.simulate.credentials import Redactor, public_url, resolve_api_key
+from validator.outputs import OutputGuard
 from validator.simulate.journal import Journal, JournalState, ParticipantState, read_records, replay
 from validator.simulate.model import SimulationSpec
 from validator.simulate.output import output_table, write_csv_atomic
@@ -132,6 +133,11 @@ def simulate(
     plan = plan_participants(sim, table, assignment=assignment, per_cell=per_cell, n=n, seed=seed)
     journal_path = Path(journal) if journal is not None else journal_path_for(out)
     tokens = max_tokens or sim.max_tokens
+    guard = OutputGuard([personas if isinstance(personas, (str, os.PathLike)) else None, study.source])
+    guard.check(out, "--out")
+    guard.check(journal_path, "the journal")
+    if Path(out).resolve() == journal_path.resolve():
+        raise UsageError(f"the journal '{journal_path}' and --out '{out}' are the same file; give another --journal")
 
     book = Journal.open(journal_path)
     try:

@@ -51,10 +51,12 @@ from validator.errors import ExpressionError
 
 __all__ = [
     "CONSTANTS",
+    "CONSTRAINT_TOLERANCE",
     "FUNCTIONS",
     "Expression",
     "Function",
     "check_tree",
+    "is_text_expression",
     "parse_expression",
     "quote_for_message",
 ]
@@ -62,6 +64,11 @@ __all__ = [
 #: Longest expression text accepted; longer ones are refused before parsing,
 #: because Python's parser and our tree walk recurse once per nesting level.
 MAX_LENGTH = 4000
+
+#: Relative tolerance of the comparisons in a *constraint* (see ``Expression.evaluate``):
+#: decimal data summed in binary floating point misses by about 1e-14 (30.1 + 34.2 +
+#: 36.7 is 101.00000000000001), so ``abs(sum - 100) <= 1`` must not hinge on it.
+CONSTRAINT_TOLERANCE = 1e-9
 
 #: Named constants an expression may use without their being variables.
 CONSTANTS: Mapping[str, float] = MappingProxyType({"nan": math.nan, "inf": math.inf})
@@ -136,7 +143,27 @@ def _missing_to_na(result: pd.Series, *operands: pd.Series) -> pd.Series:
     return result.astype("boolean").where(~missing)
 
 
-def _compare(op: Callable[[Any, Any], Any], symbol: str, left: pd.Series, right: pd.Series) -> pd.Series:
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+
+
+def _within(op: Callable[[Any, Any], Any], left: pd.Series, right: pd.Series, tolerance: float) -> pd.Series:
+    """``op(left, right)`` with numbers closer than ``tolerance * max(1, |left|, |right|)`` taken as equal."""
+    slack = tolerance * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+    if op is operator.eq:
+        return np.abs(left - right) <= slack
+    if op is operator.ne:
+        return np.abs(left - right) > slack
+    if op in (operator.le, operator.gt):
+        return op(left, right + slack)
+    return op(left, right - slack)  # lt, ge
+
+
+def _compare(
+    op: Callable[[Any, Any], Any], symbol: str, left: pd.Series, right: pd.Series, tolerance: float = 0.0
+) -> pd.Series:
+    if tolerance and _is_number(left) and _is_number(right):
+        return _missing_to_na(_within(op, left.astype("float64"), right.astype("float64"), tolerance), left, right)
     try:
         result = op(left, right)
     except TypeError:
@@ -407,7 +434,9 @@ class _Checker:
         source: str | None,
         path: str | None,
         python_semantics: bool,
+        text_names: Collection[str] = frozenset(),
     ) -> None:
+        self.text_names = frozenset(text_names)
         self.code = code
         self.subject = subject
         self.known = known
@@ -465,11 +494,11 @@ class _Checker:
             self.forbid(f"the operator '{_OTHER_SYMBOLS.get(type(node.op), type(node.op).__name__)}'", node)
         symbol = _BINARY_OPERATORS[type(node.op)][0]
         for side in (node.left, node.right):
-            if (
-                not isinstance(node.op, ast.Add)
-                and isinstance(side, ast.Constant)
-                and isinstance(side.value, str)
-            ):
+            # Python repeats a text times a number ('ab' * 3): inside a formula's I(),
+            # str(x) * 1000000000 would build gigabytes. The interpreter refuses any
+            # arithmetic but '+' on text too; refusing it here, before anything runs,
+            # gives both the same language.
+            if not isinstance(node.op, ast.Add) and _is_text_node(side, self.text_names):
                 self.fail(f"uses '{symbol}' on text ({_snippet(self.code, node)!r}); only '+' joins texts")
         if self.python_semantics and not (_uses_variables(node.left) or _uses_variables(node.right)):
             self.fail(
@@ -485,6 +514,8 @@ class _Checker:
                 self.fail("uses 'not' inside a formula; define a derived variable instead")
         elif not isinstance(node.op, (ast.USub, ast.UAdd)):
             self.forbid(f"the operator '{_OTHER_SYMBOLS.get(type(node.op), type(node.op).__name__)}'", node)
+        elif _is_text_node(node.operand, self.text_names):
+            self.fail(f"uses a sign on text ({_snippet(self.code, node)!r}); signs apply to numbers")
         self.check(node.operand)
 
     def check_BoolOp(self, node: ast.BoolOp) -> None:
@@ -566,6 +597,41 @@ class _Checker:
             self.check(arg)
 
 
+#: Functions whose result is text whatever their arguments.
+_TEXT_FUNCTIONS = frozenset({"str", "concat"})
+
+
+def _is_text_node(node: ast.AST, text_names: Collection[str]) -> bool:
+    """Whether ``node`` is text before any data is seen: a quoted constant, str()/concat(),
+    a variable named in ``text_names``, texts joined by '+', or where() choosing a text."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name):
+        return node.id in text_names
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id in _TEXT_FUNCTIONS:
+            return True
+        if node.func.id == "where" and len(node.args) == 3:
+            return any(_is_text_node(arg, text_names) for arg in node.args[1:])
+        return False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _is_text_node(node.left, text_names) or _is_text_node(node.right, text_names)
+    return False
+
+
+def is_text_expression(text: str, text_names: Collection[str] = ()) -> bool:
+    """Whether an (already checked) expression is text whatever the data, given the text variables.
+
+    >>> is_text_expression("concat(g, '-', x)"), is_text_expression("x + 1")
+    (True, False)
+    """
+    try:
+        tree = ast.parse(" ".join(text.split()), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return _is_text_node(tree.body, text_names)
+
+
 def check_tree(
     node: ast.AST,
     *,
@@ -575,6 +641,7 @@ def check_tree(
     source: str | None = None,
     path: str | None = None,
     python_semantics: bool = False,
+    text_names: Collection[str] = (),
 ) -> frozenset[str]:
     """Check a parsed (sub)tree against the whitelist; return the variable names it reads.
 
@@ -582,6 +649,8 @@ def check_tree(
     ``subject`` how a message names the whole thing (``"expression 'a + b'"``).
     ``python_semantics`` is for trees that Python itself will evaluate: a
     formula's ``I(...)`` and function arguments (see :mod:`validator.spec.formulas`).
+    ``text_names`` are the variables known to hold text; arithmetic other than
+    ``+`` on them, as on any other text, is refused.
     """
     checker = _Checker(
         code=code,
@@ -590,6 +659,7 @@ def check_tree(
         source=source,
         path=path,
         python_semantics=python_semantics,
+        text_names=text_names,
     )
     try:
         checker.check(node)
@@ -655,9 +725,10 @@ def _constant(value: Any) -> Any:
 class _Interpreter:
     """Evaluates a checked tree on a frame; every node becomes a Series or a scalar."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, tolerance: float = 0.0) -> None:
         self.frame = frame
         self.index = frame.index
+        self.tolerance = tolerance
 
     def series(self, node: ast.AST) -> pd.Series:
         return _broadcast(self.visit(node), self.index)
@@ -729,7 +800,7 @@ class _Interpreter:
         for op, comparator in zip(node.ops, node.comparators):
             right = self.series(comparator)
             symbol, function = _COMPARISONS[type(op)]
-            step = _compare(function, symbol, left, right)
+            step = _compare(function, symbol, left, right, self.tolerance)
             result = step if result is None else result & step
             left = right
         assert result is not None
@@ -758,17 +829,21 @@ class Expression:
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "_tree", tree)
 
-    def evaluate(self, frame: pd.DataFrame) -> pd.Series:
+    def evaluate(self, frame: pd.DataFrame, *, tolerance: float = 0.0) -> pd.Series:
         """Evaluate elementwise on ``frame`` (one value per row, index kept).
 
         Names are read as columns of ``frame``; constants are repeated on every
         row. See the module docstring for the treatment of missing values.
+        With ``tolerance`` (constraints use :data:`CONSTRAINT_TOLERANCE`), numbers
+        compared by ``== != < <= > >=`` count as equal when they differ by at most
+        ``tolerance * max(1, |a|, |b|)``: ``a <= b`` holds when ``a <= b + slack``,
+        ``a < b`` when ``a < b - slack``.
         Raises ExpressionError when a variable is not a column of ``frame`` or
         the values do not suit an operation (text in arithmetic).
         """
         try:
             with np.errstate(all="ignore"):
-                value = _Interpreter(frame).visit(self._tree.body)
+                value = _Interpreter(frame, tolerance).visit(self._tree.body)
         except (_EvaluationProblem, TypeError, ValueError, ArithmeticError) as exc:
             message = f"expression {quote_for_message(self.text)} cannot be evaluated: {exc}"
             raise ExpressionError(message, source=self.source, path=self.path) from None

@@ -98,8 +98,14 @@ def _split_operator(token: str) -> tuple[list[str], str | None]:
 
 class _FormulaChecker:
     def __init__(
-        self, text: str, known: Collection[str] | None, source: str | None, path: str | None
+        self,
+        text: str,
+        known: Collection[str] | None,
+        source: str | None,
+        path: str | None,
+        text_variables: Collection[str] = (),
     ) -> None:
+        self.text_variables = frozenset(text_variables)
         self.text = text
         self.known = None if known is None else frozenset(known)
         self.source = source
@@ -265,6 +271,7 @@ class _FormulaChecker:
             source=self.source,
             path=self.path,
             python_semantics=True,
+            text_names=self.text_variables,
         )
 
 
@@ -322,11 +329,15 @@ def check_formula(
     *,
     source: str | None = None,
     path: str | None = None,
+    text_variables: Collection[str] = (),
 ) -> FormulaInfo:
     """Reject any formula outside the whitelist (ExpressionError naming source and path).
 
     The whitelist is described in the module docstring. With ``known``, every
-    variable, the outcome included, must be one of ``known``. Returns the
+    variable, the outcome included, must be one of ``known``. ``text_variables``
+    are the variables that hold text (text and categorical columns, text-valued
+    derived variables): inside ``I()`` only ``+`` may join them, exactly as in a
+    derived variable. Returns the
     outcome and every variable read (outcome, terms, and inside ``C()``/``I()``).
 
     >>> info = check_formula("abort ~ belief_t1 + C(valuation)", ["abort", "belief_t1", "valuation"])
@@ -345,7 +356,7 @@ def check_formula(
             source=source,
             path=path,
         )
-    return _FormulaChecker(text, known, source, path).check()
+    return _FormulaChecker(text, known, source, path, text_variables).check()
 
 
 def formula_context() -> Mapping[str, Any]:

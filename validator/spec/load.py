@@ -1,7 +1,8 @@
 """Parse a YAML study spec into :class:`~validator.spec.model.StudySpec`, validating as it goes.
 
-The YAML is read with a ``yaml.SafeLoader`` (no Python objects; YAML 1.2
-booleans, so ``yes``/``no`` stay text). Every error names the file and
+The YAML is read by :func:`validator.spec.yaml_source.read_yaml` (a bounded
+``yaml.SafeLoader``: no Python objects, YAML 1.2 booleans, limited aliases and
+depth, duplicate keys refused). Every error names the file and
 the key path inside it (``models[2].formula``); unknown keys are errors, never
 silently ignored; every expression and formula passes the whitelist before the
 spec is accepted.
@@ -10,19 +11,18 @@ spec is accepted.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import re
-
-import yaml
-
+from validator.did_you_mean import did_you_mean
 from validator.errors import SpecError
+from validator.gates.load import parse_gates
+from validator.limits import BINS_MAX, BOOTSTRAP_MAX
 from validator.spec.bundled import bundled_spec_names, bundled_spec_path
-from validator.spec.expressions import parse_expression
+from validator.spec.expressions import is_text_expression, parse_expression
 from validator.spec.formulas import check_formula
 from validator.spec.model import (
     COLUMN_TYPES,
@@ -30,39 +30,30 @@ from validator.spec.model import (
     CORRECTION_SCOPES,
     COV_TYPES,
     FAMILIES,
+    BinSpec,
+    CoherenceSpec,
+    CoherenceTarget,
     ColumnSpec,
     ConstraintSpec,
     CorrectionSpec,
     DerivedSpec,
-    ModelSpec,
-    BinSpec,
-    CoherenceSpec,
-    CoherenceTarget,
     DistributionsSpec,
     DistributionVariable,
     HeterogeneitySpec,
+    ModelSpec,
     StudySpec,
     UncertaintySpec,
     cov_type_problem,
 )
-from validator.did_you_mean import did_you_mean
+from validator.spec.yaml_source import (
+    Reader,
+    join_path,
+    read_yaml,
+    read_yaml_file,
+)
 
 SPEC_VERSION = 1
 
-
-class _SpecLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` with YAML 1.2 booleans: only true/false, so ``[yes, no]`` stay text."""
-
-
-_SpecLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
 
 TOP_LEVEL_KEYS = (
     "simval_spec",
@@ -82,6 +73,7 @@ TOP_LEVEL_KEYS = (
     "uncertainty",
     "gates",
     "simulation",
+    "inference",
 )
 DISTRIBUTIONS_KEYS = ("variables", "mean_over", "breakdowns", "min_group_size")
 DISTRIBUTION_VARIABLE_KEYS = ("name", "bins", "categories")
@@ -108,162 +100,45 @@ MODEL_KEYS = ("id", "label", "family", "formula", "subset", "cov_type", "cluster
 CORRECTION_KEYS = ("method", "scope")
 
 
-class _Reader:
-    """Typed access to one YAML mapping, with errors that carry the key path."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, path: str, message: str) -> SpecError:
-        return SpecError(message, source=self.source, path=path or None)
-
-    def mapping(self, value: Any, path: str, allowed: Sequence[str]) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a mapping of keys, got {_kind(value)}")
-        for key in value:
-            if not isinstance(key, str) or key not in allowed:
-                raise self.fail(
-                    _join(path, str(key)),
-                    f"unknown key '{key}' ({did_you_mean(str(key), allowed)})",
-                )
-        return value
-
-    def text(self, value: Any, path: str, *, optional: bool = False) -> str | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.fail(path, f"expected text, got {_kind(value)}")
-        text = str(value).strip()
-        if not text and not optional:
-            raise self.fail(path, "must not be empty")
-        return text or None
-
-    def identifier(self, value: Any, path: str) -> str:
-        text = self.text(value, path)
-        assert text is not None
-        if not text.isidentifier() or text.startswith("_"):
-            raise self.fail(
-                path,
-                f"'{text}' is not a valid variable name (letters, digits and underscores, "
-                "not starting with a digit or underscore)",
-            )
-        return text
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {_kind(value)}")
-        return value
-
-    def number(self, value: Any, path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
-        return float(value)
-
-    def choice(self, value: Any, path: str, options: Sequence[str]) -> str:
-        text = self.text(value, path)
-        assert text is not None
-        if text not in options:
-            raise self.fail(path, f"'{text}' is not one of {', '.join(options)} ({did_you_mean(text, options)})")
-        return text
-
-    def sequence(self, value: Any, path: str) -> Sequence[Any]:
-        if not isinstance(value, list):
-            raise self.fail(path, f"expected a list, got {_kind(value)}")
-        return value
-
-    def integer(self, value: Any, path: str, *, minimum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {_kind(value)}")
-        if value < minimum:
-            raise self.fail(path, f"must be at least {minimum}, got {value}")
-        return value
-
-    def names(self, value: Any, path: str, known: Sequence[str], *, minimum: int = 1) -> tuple[str, ...]:
-        """A list of variable names, each known to the spec."""
-        items = self.sequence(value, path)
-        if len(items) < minimum:
-            raise self.fail(path, f"needs at least {minimum} name{'s' if minimum > 1 else ''}")
-        names = []
-        for i, item in enumerate(items):
-            name = self.text(item, f"{path}[{i}]")
-            assert name is not None
-            if name not in known:
-                raise self.fail(f"{path}[{i}]", f"unknown variable '{name}' ({did_you_mean(name, known)})")
-            names.append(name)
-        if len(set(names)) != len(names):
-            raise self.fail(path, "lists a name twice")
-        return tuple(names)
-
-    def scalar_text(self, value: Any, path: str) -> str:
-        """A category label or a raw value as text: numbers print without a trailing '.0'."""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, (str, int, float)):
-            return str(value)
-        raise self.fail(path, f"expected a single value, got {_kind(value)}")
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text '{value}'"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _column(r: _Reader, name: str, raw: Any, path: str) -> ColumnSpec:
+def _column(r: Reader, name: str, raw: Any, path: str) -> ColumnSpec:
     if isinstance(raw, str):
         raw = {"type": raw}
     body = r.mapping(raw, path, COLUMN_KEYS)
     if "type" not in body:
         raise r.fail(path, f"column '{name}' needs a 'type' ({', '.join(COLUMN_TYPES)})")
-    ctype = r.choice(body["type"], _join(path, "type"), COLUMN_TYPES)
+    ctype = r.choice(body["type"], join_path(path, "type"), COLUMN_TYPES)
     values = None
     if body.get("values") is not None:
-        items = r.sequence(body["values"], _join(path, "values"))
+        items = r.sequence(body["values"], join_path(path, "values"))
         values = tuple(r.scalar_text(v, f"{path}.values[{i}]") for i, v in enumerate(items))
         if len(set(values)) != len(values):
-            raise r.fail(_join(path, "values"), "lists a value twice")
+            raise r.fail(join_path(path, "values"), "lists a value twice")
         if ctype not in ("categorical", "text"):
-            raise r.fail(_join(path, "values"), f"only categorical columns take 'values', '{name}' is {ctype}")
+            raise r.fail(join_path(path, "values"), f"only categorical columns take 'values', '{name}' is {ctype}")
     value_range = None
     if body.get("range") is not None:
-        items = r.sequence(body["range"], _join(path, "range"))
+        items = r.sequence(body["range"], join_path(path, "range"))
         if len(items) != 2:
-            raise r.fail(_join(path, "range"), "expected [low, high]")
+            raise r.fail(join_path(path, "range"), "expected [low, high]")
         low, high = (
             None if v is None else r.number(v, f"{path}.range[{i}]") for i, v in enumerate(items)
         )
         if low is not None and high is not None and low > high:
-            raise r.fail(_join(path, "range"), f"low bound {low:g} is above high bound {high:g}")
+            raise r.fail(join_path(path, "range"), f"low bound {low:g} is above high bound {high:g}")
         if ctype != "numeric":
-            raise r.fail(_join(path, "range"), f"only numeric columns take a 'range', '{name}' is {ctype}")
+            raise r.fail(join_path(path, "range"), f"only numeric columns take a 'range', '{name}' is {ctype}")
         value_range = (low, high)
     aliases: tuple[str, ...] = ()
     if body.get("aliases") is not None:
-        items = r.sequence(body["aliases"], _join(path, "aliases"))
+        items = r.sequence(body["aliases"], join_path(path, "aliases"))
         aliases = tuple(r.text(v, f"{path}.aliases[{i}]") or "" for i, v in enumerate(items))
     recode: tuple[tuple[str, str], ...] = ()
     if body.get("recode") is not None:
         rmap = body["recode"]
         if not isinstance(rmap, Mapping):
-            raise r.fail(_join(path, "recode"), "expected a mapping from raw value to value")
+            raise r.fail(join_path(path, "recode"), "expected a mapping from raw value to value")
         recode = tuple(
-            (r.scalar_text(k, _join(path, "recode")), r.scalar_text(v, f"{path}.recode.{k}"))
+            (r.scalar_text(k, join_path(path, "recode")), r.scalar_text(v, f"{path}.recode.{k}"))
             for k, v in rmap.items()
         )
         if values is not None:
@@ -275,24 +150,24 @@ def _column(r: _Reader, name: str, raw: Any, path: str) -> ColumnSpec:
                     )
     missing: tuple[str, ...] = ()
     if body.get("missing") is not None:
-        items = r.sequence(body["missing"], _join(path, "missing"))
+        items = r.sequence(body["missing"], join_path(path, "missing"))
         missing = tuple(r.scalar_text(v, f"{path}.missing[{i}]") for i, v in enumerate(items))
     return ColumnSpec(
         name=name,
         type=ctype,  # type: ignore[arg-type]
-        required=r.boolean(body.get("required", True), _join(path, "required")),
+        required=r.boolean(body.get("required", True), join_path(path, "required")),
         values=values,
         range=value_range,
-        integer=r.boolean(body.get("integer", False), _join(path, "integer")),
+        integer=r.boolean(body.get("integer", False), join_path(path, "integer")),
         aliases=aliases,
         recode=recode,
         missing=missing,
-        allow_missing=r.boolean(body.get("allow_missing", False), _join(path, "allow_missing")),
-        description=r.text(body.get("description"), _join(path, "description"), optional=True) or "",
+        allow_missing=r.boolean(body.get("allow_missing", False), join_path(path, "allow_missing")),
+        description=r.text(body.get("description"), join_path(path, "description"), optional=True) or "",
     )
 
 
-def _correction(r: _Reader, raw: Any) -> CorrectionSpec:
+def _correction(r: Reader, raw: Any) -> CorrectionSpec:
     if raw is None:
         return CorrectionSpec()
     if isinstance(raw, str):
@@ -304,7 +179,7 @@ def _correction(r: _Reader, raw: Any) -> CorrectionSpec:
     )
 
 
-def _distributions(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequence[str]) -> DistributionsSpec | None:
+def _distributions(r: Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequence[str]) -> DistributionsSpec | None:
     if raw is None:
         return None
     body = r.mapping(raw, "distributions", DISTRIBUTIONS_KEYS)
@@ -315,19 +190,19 @@ def _distributions(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: S
         if isinstance(item, str):
             item = {"name": item}
         entry = r.mapping(item, path, DISTRIBUTION_VARIABLE_KEYS)
-        name = r.text(entry.get("name"), _join(path, "name"))
+        name = r.text(entry.get("name"), join_path(path, "name"))
         assert name is not None
         if name not in known:
-            raise r.fail(_join(path, "name"), f"unknown variable '{name}' ({did_you_mean(name, known)})")
+            raise r.fail(join_path(path, "name"), f"unknown variable '{name}' ({did_you_mean(name, known)})")
         if any(v.name == name for v in variables):
-            raise r.fail(_join(path, "name"), f"'{name}' is listed twice")
+            raise r.fail(join_path(path, "name"), f"'{name}' is listed twice")
         column = by_name.get(name)
         if entry.get("bins") is not None:
             if entry.get("categories") is not None:
                 raise r.fail(path, "give either bins (numeric) or categories, not both")
             if column is not None and column.type != "numeric":
-                raise r.fail(_join(path, "bins"), f"'{name}' is a {column.type} column; only numeric variables are binned")
-            bins = r.mapping(entry["bins"], _join(path, "bins"), BINS_KEYS)
+                raise r.fail(join_path(path, "bins"), f"'{name}' is a {column.type} column; only numeric variables are binned")
+            bins = r.mapping(entry["bins"], join_path(path, "bins"), BINS_KEYS)
             for key in BINS_KEYS:
                 if key not in bins:
                     raise r.fail(f"{path}.bins.{key}", "bins need start, stop and count")
@@ -335,14 +210,14 @@ def _distributions(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: S
             stop = r.number(bins["stop"], f"{path}.bins.stop")
             if not start < stop:
                 raise r.fail(f"{path}.bins", f"start {start:g} must be below stop {stop:g}")
-            count = r.integer(bins["count"], f"{path}.bins.count", minimum=1)
+            count = r.integer(bins["count"], f"{path}.bins.count", minimum=1, maximum=BINS_MAX)
             variables.append(DistributionVariable(name, "binned", BinSpec(start, stop, count)))
             continue
         if entry.get("categories") is not None:
-            items = r.sequence(entry["categories"], _join(path, "categories"))
+            items = r.sequence(entry["categories"], join_path(path, "categories"))
             categories = tuple(r.scalar_text(v, f"{path}.categories[{j}]") for j, v in enumerate(items))
             if len(categories) < 2 or len(set(categories)) != len(categories):
-                raise r.fail(_join(path, "categories"), "needs at least two distinct categories")
+                raise r.fail(join_path(path, "categories"), "needs at least two distinct categories")
         elif column is not None and column.type == "categorical" and column.values:
             categories = column.values
         elif column is not None and column.type == "boolean":
@@ -362,23 +237,23 @@ def _distributions(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: S
     return DistributionsSpec(tuple(variables), mean_over, breakdowns, min_group_size)
 
 
-def _heterogeneity(r: _Reader, raw: Any, known: Sequence[str]) -> tuple[HeterogeneitySpec, ...]:
+def _heterogeneity(r: Reader, raw: Any, known: Sequence[str]) -> tuple[HeterogeneitySpec, ...]:
     if raw is None:
         return ()
     specs: list[HeterogeneitySpec] = []
     for i, item in enumerate(r.sequence(raw, "heterogeneity")):
         path = f"heterogeneity[{i}]"
         entry = r.mapping(item, path, HETEROGENEITY_KEYS)
-        name = r.identifier(entry.get("name", "structures"), _join(path, "name"))
+        name = r.identifier(entry.get("name", "structures"), join_path(path, "name"))
         if any(s.name == name for s in specs):
-            raise r.fail(_join(path, "name"), f"'{name}' is used twice")
+            raise r.fail(join_path(path, "name"), f"'{name}' is used twice")
         if "columns" not in entry:
-            raise r.fail(_join(path, "columns"), "list the columns whose value tuples form a structure")
-        specs.append(HeterogeneitySpec(name, r.names(entry["columns"], _join(path, "columns"), known)))
+            raise r.fail(join_path(path, "columns"), "list the columns whose value tuples form a structure")
+        specs.append(HeterogeneitySpec(name, r.names(entry["columns"], join_path(path, "columns"), known)))
     return tuple(specs)
 
 
-def _coherence(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequence[str]) -> tuple[CoherenceSpec, ...]:
+def _coherence(r: Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequence[str]) -> tuple[CoherenceSpec, ...]:
     if raw is None:
         return ()
     by_name = {c.name: c for c in columns}
@@ -386,37 +261,37 @@ def _coherence(r: _Reader, raw: Any, columns: Sequence[ColumnSpec], known: Seque
     for i, item in enumerate(r.sequence(raw, "coherence")):
         path = f"coherence[{i}]"
         entry = r.mapping(item, path, COHERENCE_KEYS)
-        name = r.identifier(entry.get("name", "value_action_gap"), _join(path, "name"))
+        name = r.identifier(entry.get("name", "value_action_gap"), join_path(path, "name"))
         if any(s.name == name for s in specs):
-            raise r.fail(_join(path, "name"), f"'{name}' is used twice")
+            raise r.fail(join_path(path, "name"), f"'{name}' is used twice")
         for key in ("action", "beliefs", "targets"):
             if key not in entry:
-                raise r.fail(_join(path, key), "a coherence rule needs action, beliefs and targets")
-        action = r.text(entry["action"], _join(path, "action"))
+                raise r.fail(join_path(path, key), "a coherence rule needs action, beliefs and targets")
+        action = r.text(entry["action"], join_path(path, "action"))
         assert action is not None
         if action not in known:
-            raise r.fail(_join(path, "action"), f"unknown variable '{action}' ({did_you_mean(action, known)})")
-        beliefs = r.names(entry["beliefs"], _join(path, "beliefs"), known, minimum=2)
+            raise r.fail(join_path(path, "action"), f"unknown variable '{action}' ({did_you_mean(action, known)})")
+        beliefs = r.names(entry["beliefs"], join_path(path, "beliefs"), known, minimum=2)
         action_values = by_name[action].values if action in by_name else None
         targets: list[CoherenceTarget] = []
-        for j, raw_target in enumerate(r.sequence(entry["targets"], _join(path, "targets"))):
+        for j, raw_target in enumerate(r.sequence(entry["targets"], join_path(path, "targets"))):
             tpath = f"{path}.targets[{j}]"
             target = r.mapping(raw_target, tpath, COHERENCE_TARGET_KEYS)
-            belief = r.text(target.get("belief"), _join(tpath, "belief"))
+            belief = r.text(target.get("belief"), join_path(tpath, "belief"))
             assert belief is not None
             if belief not in beliefs:
-                raise r.fail(_join(tpath, "belief"), f"'{belief}' is not among the beliefs compared ({', '.join(beliefs)})")
-            mapped = r.scalar_text(target.get("action"), _join(tpath, "action"))
+                raise r.fail(join_path(tpath, "belief"), f"'{belief}' is not among the beliefs compared ({', '.join(beliefs)})")
+            mapped = r.scalar_text(target.get("action"), join_path(tpath, "action"))
             if action_values and mapped not in action_values:
-                raise r.fail(_join(tpath, "action"), f"'{mapped}' is not a value of '{action}' ({did_you_mean(mapped, action_values)})")
+                raise r.fail(join_path(tpath, "action"), f"'{mapped}' is not a value of '{action}' ({did_you_mean(mapped, action_values)})")
             targets.append(CoherenceTarget(belief, mapped))
         if not targets:
-            raise r.fail(_join(path, "targets"), "list at least one belief and the action it maps to")
+            raise r.fail(join_path(path, "targets"), "list at least one belief and the action it maps to")
         specs.append(CoherenceSpec(name, action, beliefs, tuple(targets)))
     return tuple(specs)
 
 
-def _uncertainty(r: _Reader, raw: Any, known: Sequence[str] = ()) -> UncertaintySpec:
+def _uncertainty(r: Reader, raw: Any, known: Sequence[str] = ()) -> UncertaintySpec:
     if raw is None:
         return UncertaintySpec()
     body = r.mapping(raw, "uncertainty", UNCERTAINTY_KEYS)
@@ -424,14 +299,14 @@ def _uncertainty(r: _Reader, raw: Any, known: Sequence[str] = ()) -> Uncertainty
     if not 0.5 <= level < 1.0:
         raise r.fail("uncertainty.level", f"must lie in [0.5, 1), got {level:g}")
     return UncertaintySpec(
-        bootstrap=r.integer(body.get("bootstrap", 1000), "uncertainty.bootstrap", minimum=0),
+        bootstrap=r.integer(body.get("bootstrap", 1000), "uncertainty.bootstrap", minimum=0, maximum=BOOTSTRAP_MAX),
         level=level,
         equal_n_draws=r.integer(body.get("equal_n_draws", 200), "uncertainty.equal_n_draws", minimum=1),
         resample_by=_resample_by(r, body.get("resample_by"), known),
     )
 
 
-def _resample_by(r: _Reader, raw: Any, known: Sequence[str]) -> str | None:
+def _resample_by(r: Reader, raw: Any, known: Sequence[str]) -> str | None:
     """The column whose values are resampled whole (participants in long-format data), or None."""
     name = r.text(raw, "uncertainty.resample_by", optional=True)
     if name and name not in known:
@@ -439,14 +314,9 @@ def _resample_by(r: _Reader, raw: Any, known: Sequence[str]) -> str | None:
     return name or None
 
 
-def read_yaml(text: str) -> Any:
-    """Parse YAML as data only: a SafeLoader with YAML 1.2 booleans (``on``, ``yes`` stay text)."""
-    return yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader subclass
-
-
 def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
     """Validate a spec already loaded from YAML (a mapping) into a :class:`StudySpec`."""
-    r = _Reader(source)
+    r = Reader(source)
     top = r.mapping(document, "", TOP_LEVEL_KEYS)
     version = top.get("simval_spec", SPEC_VERSION)
     if version != SPEC_VERSION:
@@ -466,6 +336,8 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         for cname, body in raw_columns.items()
     )
     known: list[str] = [c.name for c in columns]
+    # Variables that hold text: inside a formula's I() they may only be joined with '+'.
+    text_names: set[str] = {c.name for c in columns if c.type in ("text", "categorical")}
     seen_aliases: dict[str, str] = {}
     for c in columns:
         for alias in c.aliases:
@@ -478,26 +350,28 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
     for i, raw in enumerate(r.sequence(top.get("derived", []) or [], "derived")):
         path = f"derived[{i}]"
         body = r.mapping(raw, path, DERIVED_KEYS)
-        dname = r.identifier(body.get("name"), _join(path, "name"))
+        dname = r.identifier(body.get("name"), join_path(path, "name"))
         if dname in known:
-            raise r.fail(_join(path, "name"), f"'{dname}' is already a column or derived variable")
-        expr = r.text(body.get("expr"), _join(path, "expr"))
+            raise r.fail(join_path(path, "name"), f"'{dname}' is already a column or derived variable")
+        expr = r.text(body.get("expr"), join_path(path, "expr"))
         assert expr is not None
-        parse_expression(expr, known, source=source, path=_join(path, "expr"))
+        parse_expression(expr, known, source=source, path=join_path(path, "expr"))
+        if is_text_expression(expr, text_names):
+            text_names.add(dname)
         known.append(dname)
         derived.append(
-            DerivedSpec(dname, expr, r.text(body.get("description"), _join(path, "description"), optional=True) or "")
+            DerivedSpec(dname, expr, r.text(body.get("description"), join_path(path, "description"), optional=True) or "")
         )
 
     constraints: list[ConstraintSpec] = []
     for i, raw in enumerate(r.sequence(top.get("constraints", []) or [], "constraints")):
         path = f"constraints[{i}]"
         body = r.mapping(raw, path, CONSTRAINT_KEYS)
-        expr = r.text(body.get("expr"), _join(path, "expr"))
+        expr = r.text(body.get("expr"), join_path(path, "expr"))
         assert expr is not None
-        parse_expression(expr, known, source=source, path=_join(path, "expr"))
-        cname = r.identifier(body.get("name", f"constraint_{i + 1}"), _join(path, "name"))
-        message = r.text(body.get("message"), _join(path, "message"), optional=True) or f"{expr} must hold"
+        parse_expression(expr, known, source=source, path=join_path(path, "expr"))
+        cname = r.identifier(body.get("name", f"constraint_{i + 1}"), join_path(path, "name"))
+        message = r.text(body.get("message"), join_path(path, "message"), optional=True) or f"{expr} must hold"
         constraints.append(ConstraintSpec(cname, expr, message))
 
     models: list[ModelSpec] = []
@@ -505,41 +379,41 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
     for i, raw in enumerate(r.sequence(top.get("models", []) or [], "models")):
         path = f"models[{i}]"
         body = r.mapping(raw, path, MODEL_KEYS)
-        model_id = r.identifier(body.get("id", f"m{i + 1}"), _join(path, "id"))
+        model_id = r.identifier(body.get("id", f"m{i + 1}"), join_path(path, "id"))
         if model_id in ids:
-            raise r.fail(_join(path, "id"), f"model id '{model_id}' is used twice")
+            raise r.fail(join_path(path, "id"), f"model id '{model_id}' is used twice")
         ids.add(model_id)
         if "formula" not in body:
-            raise r.fail(_join(path, "formula"), "a model needs a formula such as 'y ~ x1 + x2'")
-        formula = r.text(body["formula"], _join(path, "formula"))
+            raise r.fail(join_path(path, "formula"), "a model needs a formula such as 'y ~ x1 + x2'")
+        formula = r.text(body["formula"], join_path(path, "formula"))
         assert formula is not None
-        check_formula(formula, known, source=source, path=_join(path, "formula"))
-        subset = r.text(body.get("subset"), _join(path, "subset"), optional=True)
+        check_formula(formula, known, source=source, path=join_path(path, "formula"), text_variables=text_names)
+        subset = r.text(body.get("subset"), join_path(path, "subset"), optional=True)
         if subset is not None:
-            parse_expression(subset, known, source=source, path=_join(path, "subset"))
-        cov_type = r.choice(body.get("cov_type", "nonrobust"), _join(path, "cov_type"), COV_TYPES)
-        family = r.choice(body.get("family", "logit"), _join(path, "family"), FAMILIES)
+            parse_expression(subset, known, source=source, path=join_path(path, "subset"))
+        cov_type = r.choice(body.get("cov_type", "nonrobust"), join_path(path, "cov_type"), COV_TYPES)
+        family = r.choice(body.get("family", "logit"), join_path(path, "family"), FAMILIES)
         problem = cov_type_problem(family, cov_type)
         if problem:
-            raise r.fail(_join(path, "cov_type"), problem)
-        cluster = r.text(body.get("cluster"), _join(path, "cluster"), optional=True)
+            raise r.fail(join_path(path, "cov_type"), problem)
+        cluster = r.text(body.get("cluster"), join_path(path, "cluster"), optional=True)
         if cov_type == "cluster" and cluster is None:
-            raise r.fail(_join(path, "cluster"), "cov_type 'cluster' needs the name of the cluster variable")
+            raise r.fail(join_path(path, "cluster"), "cov_type 'cluster' needs the name of the cluster variable")
         if cluster is not None:
             if cov_type != "cluster":
-                raise r.fail(_join(path, "cluster"), f"a cluster variable is only used with cov_type 'cluster', not '{cov_type}'")
+                raise r.fail(join_path(path, "cluster"), f"a cluster variable is only used with cov_type 'cluster', not '{cov_type}'")
             if cluster not in known:
-                raise r.fail(_join(path, "cluster"), f"unknown variable '{cluster}' ({did_you_mean(cluster, known)})")
+                raise r.fail(join_path(path, "cluster"), f"unknown variable '{cluster}' ({did_you_mean(cluster, known)})")
         models.append(
             ModelSpec(
                 id=model_id,
-                label=r.text(body.get("label"), _join(path, "label"), optional=True) or model_id,
+                label=r.text(body.get("label"), join_path(path, "label"), optional=True) or model_id,
                 family=family,  # type: ignore[arg-type]
                 formula=formula,
                 subset=subset,
                 cov_type=cov_type,  # type: ignore[arg-type]
                 cluster=cluster,
-                description=r.text(body.get("description"), _join(path, "description"), optional=True) or "",
+                description=r.text(body.get("description"), join_path(path, "description"), optional=True) or "",
             )
         )
 
@@ -561,29 +435,24 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         sha256=sha256,
     )
     if top.get("gates") is not None:
-        from dataclasses import replace
-
-        from validator.gates.load import parse_gates
-
         spec = replace(spec, gates=parse_gates(top["gates"], spec, source=source))
     if top.get("simulation") is not None:
-        from dataclasses import replace
-
+        # Imported here, not at the top: the validator.simulate package loads its
+        # runner, which loads specs through this module. The section parser itself
+        # depends only on validator.spec.yaml_source, so this is not a cycle.
         from validator.simulate.section import parse_simulation
 
         spec = replace(spec, simulation=parse_simulation(top["simulation"], spec, source=source))
+    if top.get("inference") is not None:
+        from validator.inference.section import parse_inference
+
+        spec = replace(spec, inference=parse_inference(top["inference"], spec, source=source))
     return spec
 
 
 def parse_spec_text(text: str, *, source: str) -> StudySpec:
     """Parse YAML text (a ``yaml.SafeLoader``, never a loader that builds objects) into a validated spec."""
-    try:
-        document = read_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"{where}the YAML does not parse ({problem})", source=source) from None
+    document = read_yaml(text, source=source)
     if document is None:
         raise SpecError("the spec is empty", source=source)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -594,7 +463,7 @@ def resolve_spec_path(name_or_path: str | os.PathLike[str]) -> Path:
     """A spec file path: an existing file as given, else a bundled spec of that name."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists() or len(candidate.parts) > 1:
-        if not candidate.is_file():
+        if not candidate.exists():
             raise SpecError(f"spec file '{candidate}' does not exist")
         return candidate
     names = bundled_spec_names()
@@ -610,10 +479,5 @@ def load_spec(name_or_path: str | os.PathLike[str] = "hunt2025") -> StudySpec:
     path = resolve_spec_path(name_or_path)
     # A bundled spec is named, not located: an install path would make results differ between machines.
     source = f"bundled:{path.stem}" if path == bundled_spec_path(path.stem) and str(name_or_path) == path.stem else str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SpecError("the spec is not valid UTF-8 text", source=source) from None
-    except OSError as exc:
-        raise SpecError(f"the spec cannot be read ({exc.strerror})", source=source) from None
+    text = read_yaml_file(path, source=source, what="the spec")
     return parse_spec_text(text, source=source)

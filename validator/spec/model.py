@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Mapping, get_args
 
 if TYPE_CHECKING:
+    from validator.inference.section import InferenceSection
     from validator.simulate.model import SimulationSpec
 
 ColumnType = Literal["numeric", "categorical", "boolean", "text"]
@@ -143,6 +144,7 @@ class StudySpec:
     uncertainty: UncertaintySpec = field(default_factory=lambda: UncertaintySpec())
     gates: tuple[Any, ...] = ()
     simulation: SimulationSpec | None = None
+    inference: InferenceSection | None = None
     sha256: str = ""
     extra: tuple[tuple[str, object], ...] = field(default=(), compare=False)
 
