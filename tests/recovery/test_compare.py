@@ -319,3 +319,32 @@ def test_to_frame_has_one_row_per_compared_coefficient() -> None:
     assert frame["outcome"].value_counts().to_dict() == {"TP": 9, "TN": 6, "FP": 3, "FN": 2}
     empty = compare_fits([], []).to_frame()
     assert len(empty) == 0 and "outcome" in empty.columns
+
+
+def test_ci_overlap_of_an_ols_model_uses_normal_95_percent_intervals_like_synthpop():
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from validator.models.fit import fit_model
+    from validator.recovery.compare import ci_overlap as overlap
+    from validator.recovery.compare import compare_fits
+    from validator.spec.model import ModelSpec
+
+    rng = np.random.default_rng(4)
+    model = ModelSpec("o", "OLS", "ols", "y ~ x")
+    frames = []
+    for shift in (0.0, 0.3):
+        x = rng.normal(size=40)
+        frames.append(pd.DataFrame({"x": x, "y": 1.0 + shift + 0.5 * x + rng.normal(size=40)}))
+    fits = [fit_model(model, f) for f in frames]
+    result = compare_fits([fits[0]], [fits[1]])
+    # Independent: statsmodels' normal (use_t=False) 95% intervals, overlap by Karr et al.'s formula.
+    normal = [sm.OLS(f["y"], sm.add_constant(f["x"])).fit(use_t=False).conf_int(0.05).to_numpy() for f in frames]
+    for j, c in enumerate(result.coefficients):
+        (la, ha), (lb, hb) = normal[0][j], normal[1][j]
+        shared = min(ha, hb) - max(la, lb)
+        assert c.ci_overlap == pytest.approx(0.5 * (shared / (ha - la) + shared / (hb - lb)), rel=1e-9)
+        # ...which is not the overlap of the stored t intervals at df = 38.
+        stored = overlap(fits[0].coefficients[j].ci_low, fits[0].coefficients[j].ci_high, fits[1].coefficients[j].ci_low, fits[1].coefficients[j].ci_high)
+        assert c.ci_overlap != pytest.approx(stored, rel=1e-6)

@@ -8,10 +8,10 @@ import pytest
 
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
-from validator.recovery.uncertainty import CoefficientDraws, recovery_statistics, recovery_uncertainty, human_draws
 from validator.models.fit import fit_models
 from validator.recovery.classify import coefficient_outcome, summarize
 from validator.recovery.compare import compare_fits
+from validator.recovery.uncertainty import CoefficientDraws, human_draws, recovery_statistics, recovery_uncertainty
 from validator.spec.load import load_spec
 
 SPEC = load_spec("hunt2025")
@@ -62,6 +62,36 @@ def test_intervals_bracket_plausible_values_and_equal_n_appears_only_for_larger_
     assert interval.low <= mean <= interval.high
     # Doubling every row makes more coefficients significant; at the human n that inflation is gone.
     assert big_point.summary.n_sim_significant >= point.summary.n_sim_significant
+
+
+def test_columns_of_draws_without_any_coefficient_is_empty_not_a_crash():
+    empty = CoefficientDraws((), np.zeros((5, 0), bool), np.zeros((5, 0), bool), np.zeros((5, 0)))
+    picked = empty.columns([("m1", "x")])
+    assert picked.valid.shape == (5, 1) and not picked.valid.any()
+    assert empty.columns([]).valid.dtype == bool
+    assert recovery_statistics(empty.columns([]), empty.columns([]))["n_coefficients"].tolist() == [0.0] * 5
+
+
+def test_a_zero_sign_significant_in_both_is_a_flip_in_replicates_as_in_the_point_estimate():
+    one = CoefficientDraws((("m", "x"),), np.ones((1, 1), bool), np.ones((1, 1), bool), np.zeros((1, 1)))
+    stats = recovery_statistics(one, one)
+    assert coefficient_outcome(True, True, 0, 0) == "sign_flip"
+    assert stats["sign_flips"][0] == 1 and stats["tp"][0] == 0
+
+
+def test_the_always_attack_t1_simulation_with_the_bootstrap_on_exits_normally(demo_paths, tmp_path):
+    import subprocess
+    import sys
+
+    sim = pd.read_csv(demo_paths["human"], comment="#").assign(decision="attack_t1")
+    path = tmp_path / "attack_t1.csv"
+    sim.to_csv(path, index=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "validator", "check", str(demo_paths["human"]), str(path), "--bootstrap", "20"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_picking_no_columns_or_from_no_columns_gives_boolean_draws() -> None:

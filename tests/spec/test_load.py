@@ -142,6 +142,7 @@ columns:
         ("uncertainty:\n  bootstrap: -1\n", r"uncertainty\.bootstrap: must be at least 0"),
         ("uncertainty:\n  level: 1.5\n", r"uncertainty\.level: must lie in \[0\.5, 1\)"),
         ("uncertainty:\n  draws: 5\n", r"uncertainty\.draws: unknown key 'draws'"),
+        ("uncertainty:\n  resample_by: grop\n", r"uncertainty\.resample_by: unknown column 'grop' \(did you mean 'group'\?\)"),
     ],
 )
 def test_construct_sections_are_validated_with_their_key_paths(section: str, message: str):

@@ -41,7 +41,7 @@ in binary logistic regression models. DPhil thesis, University of Oxford.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -132,7 +132,9 @@ def fit_models(
     return correct_p_values(fits, correction)
 
 
-def correct_p_values(fits: Sequence[ModelFit], correction: CorrectionSpec) -> tuple[ModelFit, ...]:
+def correct_p_values(
+    fits: Sequence[ModelFit], correction: CorrectionSpec, *, within: Collection[str] | None = None
+) -> tuple[ModelFit, ...]:
     """Set ``p_adjusted`` of every coefficient by ``correction``.
 
     The p-values are adjusted as ``statsmodels.stats.multitest.multipletests``
@@ -142,16 +144,21 @@ def correct_p_values(fits: Sequence[ModelFit], correction: CorrectionSpec) -> tu
     estimable models together (scope ``study``). With method ``none`` the
     adjusted p-value is the p-value. Not-estimable models carry no
     coefficients and enter no family. Undefined p-values stay undefined and
-    do not count towards the family.
+    do not count towards the family. ``within`` restricts the families to
+    those model ids (a comparison uses the models estimable on both sides, so
+    both get the same family); coefficients of other models keep
+    ``p_adjusted = p_value``.
     """
     p_values = np.array([[c.p_value for fit in fits for c in fit.coefficients]], dtype=float)
     spans, start = [], 0
     for fit in fits:
         spans.append(slice(start, start + len(fit.coefficients)))
         start += len(fit.coefficients)
-    families: list[slice | np.ndarray] = list(spans)  # not-estimable fits have no coefficients
+    # Not-estimable fits have no coefficients, so their spans are empty.
+    members = [span for fit, span in zip(fits, spans) if within is None or fit.model in within]
+    families: list[slice | np.ndarray] = list(members)
     if correction.scope == "study":
-        families = [np.arange(start)]
+        families = [np.concatenate([np.arange(span.start, span.stop) for span in members])] if members else []
     adjusted = adjust_p_values(p_values, families, correction.method)[0]
     return tuple(
         replace(

@@ -25,7 +25,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import get_args
 
-from validator.recovery.records import Outcome, RecoverySummary
+import numpy as np
+
+from validator.recovery.records import SUMMARY_KEYS, Outcome, RecoverySummary
 
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
@@ -73,9 +75,56 @@ def coefficient_outcome(
     return "TN"
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    """``numerator / denominator`` as a float, or None when the denominator is 0."""
-    return numerator / denominator if denominator else None
+def outcome_counts(
+    human_significant: np.ndarray,
+    sim_significant: np.ndarray,
+    human_sign: np.ndarray,
+    sim_sign: np.ndarray,
+    valid: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per row (a replicate), the number of coefficients with each outcome, counted where ``valid``.
+
+    The vectorised form of :func:`coefficient_outcome` over (replicates x coefficients)
+    arrays: a sign of 0 matches no sign, 0 included, exactly as there.
+    """
+    hs, ss = human_significant & valid, sim_significant & valid
+    same = (human_sign == sim_sign) & (human_sign != 0)
+    return {
+        "TP": (hs & ss & same).sum(axis=1),
+        "FP": (~hs & ss).sum(axis=1),
+        "FN": (hs & ~ss).sum(axis=1),
+        "TN": (~hs & ~ss & valid).sum(axis=1),
+        "sign_flip": (hs & ss & ~same).sum(axis=1),
+    }
+
+
+def recovery_totals(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The totals and rates of :data:`SUMMARY_KEYS` from outcome counts, one value per row.
+
+    The one definition of FPR, FNR, F1(Sign) and the strict F1 (module docstring),
+    used by the point estimate (:func:`summarize`) and by every bootstrap replicate.
+    A ratio with a zero denominator is NaN.
+    """
+    tp, fp, fn, tn, flips = (np.asarray(counts[o], dtype=float) for o in ("TP", "FP", "FN", "TN", "sign_flip"))
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+    return {
+        "n_coefficients": tp + fp + fn + tn + flips,
+        "n_reference_significant": tp + fn + flips,
+        "n_sim_significant": tp + fp + flips,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "sign_flips": flips,
+        "fpr": ratio(fp, fp + tn),
+        "fnr": ratio(fn, tp + fn + flips),
+        "f1_sign": ratio(2 * tp, 2 * tp + fp + fn),
+        "f1_strict": ratio(2 * tp, 2 * tp + fp + fn + 2 * flips),
+    }
 
 
 def summarize(outcomes: Sequence[Outcome]) -> RecoverySummary:
@@ -94,18 +143,12 @@ def summarize(outcomes: Sequence[Outcome]) -> RecoverySummary:
     unknown = sorted(set(counts) - set(OUTCOMES))
     if unknown:
         raise ValueError(f"unknown outcome(s) {unknown}; expected one of {list(OUTCOMES)}")
-    tp, fp, fn, tn, flips = (counts[o] for o in ("TP", "FP", "FN", "TN", "sign_flip"))
-    return RecoverySummary(
-        n_coefficients=tp + fp + fn + tn + flips,
-        n_reference_significant=tp + fn + flips,
-        n_sim_significant=tp + fp + flips,
-        tp=tp,
-        fp=fp,
-        fn=fn,
-        tn=tn,
-        sign_flips=flips,
-        fpr=_ratio(fp, fp + tn),
-        fnr=_ratio(fn, tp + fn + flips),
-        f1_sign=_ratio(2 * tp, 2 * tp + fp + fn),
-        f1_strict=_ratio(2 * tp, 2 * tp + fp + fn + 2 * flips),
-    )
+    totals = recovery_totals({o: np.array([counts[o]]) for o in OUTCOMES})  # type: ignore[index]
+    values: dict[str, int | float | None] = {}
+    for key in SUMMARY_KEYS:
+        value = float(totals[key][0])
+        if key in ("fpr", "fnr", "f1_sign", "f1_strict"):
+            values[key] = None if math.isnan(value) else value
+        else:
+            values[key] = int(value)
+    return RecoverySummary(**values)  # type: ignore[arg-type]

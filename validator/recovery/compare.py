@@ -105,6 +105,29 @@ def ci_overlap(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> float | No
     return 0.5 * (shared / (ha - la) + shared / (hb - lb))
 
 
+#: The level of the intervals whose overlap is reported, whatever the spec's alpha.
+OVERLAP_LEVEL = 0.95
+
+
+def normal_interval(estimate: float, std_error: float | None, level: float = OVERLAP_LEVEL) -> tuple[float, float]:
+    """``estimate -+ z * std_error`` with ``z`` the normal ``(1 + level) / 2`` quantile (NaN bounds without an SE).
+
+    synthpop's ``compare.CI`` builds its intervals this way for every model
+    (``qnorm(1 - (1 - ci.level) / 2)``, ``ci.level = 0.95``), OLS included, so the
+    overlap does not depend on a model's degrees of freedom or on alpha.
+
+    >>> [round(v, 4) for v in normal_interval(1.0, 0.5)]
+    [0.02, 1.98]
+    """
+    from scipy.stats import norm
+
+    se = _finite(std_error)
+    if se is None:
+        return math.nan, math.nan
+    z = float(norm.ppf(0.5 + level / 2))
+    return estimate - z * se, estimate + z * se
+
+
 def _in_interval(value: float, low: float, high: float) -> bool:
     """``low <= value <= high``; False when a bound is NaN."""
     return bool(low <= value <= high)
@@ -135,7 +158,7 @@ def _compare_coefficient(
         sim_sign=s_sign,
         outcome=coefficient_outcome(h_sig, s_sig, h_sign, s_sign),
         std_diff=std_diff(h.estimate, h.std_error, s.estimate, s.std_error),
-        ci_overlap=ci_overlap(h.ci_low, h.ci_high, s.ci_low, s.ci_high),
+        ci_overlap=ci_overlap(*normal_interval(h.estimate, h.std_error), *normal_interval(s.estimate, s.std_error)),
         sim_in_human_ci=_in_interval(s.estimate, h.ci_low, h.ci_high),
         human_p_adjusted=_finite(h.p_adjusted),
         sim_p_adjusted=_finite(s.p_adjusted),
@@ -210,8 +233,9 @@ def compare_fits(
     A coefficient is significant when ``Coefficient.p_adjusted < alpha``.
     Every coefficient estimable in both datasets gets an outcome (TP, FP, FN,
     sign_flip, TN; see :mod:`validator.recovery.classify`), a
-    :func:`std_diff`, a :func:`ci_overlap` of the stored (1 - alpha) intervals,
-    and whether the simulated estimate lies in the human interval. A model id
+    :func:`std_diff`, a :func:`ci_overlap` of the normal 95% intervals
+    (:func:`normal_interval`, as synthpop's ``compare.fit.synds``), and whether
+    the simulated estimate lies in the stored (1 - alpha) human interval. A model id
     present on one side only is reported not estimable on the other with
     reason ``"missing"``.
 

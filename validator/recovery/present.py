@@ -14,6 +14,7 @@ from validator.present.table import Align, Cell, Table, table
 from validator.present.terms import readable_term
 from validator.recovery.check import RecoveryCheck
 from validator.recovery.records import RecoveryResult, RecoverySummary
+from validator.recovery.uncertainty import RecoveryUncertainty
 
 OUTCOME_LABELS = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
 TABLE2_HEADERS = ("Total coef.", "Sig. in reference", "Sig. in simulation", "N match", "FPR", "FNR", "F1(Sign)", "Sign flips", "F1 strict")
@@ -40,7 +41,7 @@ def table2(check: RecoveryCheck, options: PresentOptions) -> Table:
                 *[fmt_interval(bounds[k].low, bounds[k].high, 3 if k in _RATES else 0) or "-" for k in TABLE2_KEYS],
             ]
         )
-    notes = [*equal_n_notes(check), *not_estimable_lines(check.result)]
+    notes = [*equal_n_notes(check), *warning_notes(check), *replicate_notes(check.uncertainty), *not_estimable_lines(check.result)]
     return table(
         "table2",
         "Coefficient recovery (layout of the paper's Table 2; sign flips enter none of FPR, FNR, F1(Sign))",
@@ -59,8 +60,27 @@ def equal_n_notes(check: RecoveryCheck) -> list[str]:
         return []
     e = u.equal_n
     parts = [f"{_NAMES.get(name, name)} {fmt_value(mean, b.low, b.high, 0 if name == 'sign_flips' else 3)}" for name, mean, b in e.statistics]
+    return [f"At equal n per model ({e.description()}; mean and {fmt_level(e.level)} range): " + ", ".join(parts)]
+
+
+def warning_notes(check: RecoveryCheck) -> list[str]:
+    """Each warning of the check (a model resampled by too few clusters), as a sentence."""
+    return [f"Warning: {text}." for text in check.result.warnings]
+
+
+def replicate_notes(uncertainty: RecoveryUncertainty | None) -> list[str]:
+    """When some replicates could not be fitted: how many the intervals use, and per model and side why not."""
+    if uncertainty is None or uncertainty.consistent is None or uncertainty.consistent >= uncertainty.replicates:
+        return []
+    parts = []
+    for failure in uncertainty.failures:
+        for side, counts in (("human", failure.human), ("simulation", failure.simulation)):
+            if counts:
+                shown = ", ".join(f"{count} {reason}" for reason, count in counts.items())
+                parts.append(f"{failure.model} on the {side} ({shown})")
     return [
-        f"At the human n ({e.n}; simulated rows subsampled {e.draws} times, mean and {fmt_level(e.level)} range): " + ", ".join(parts)
+        f"Intervals over the {uncertainty.consistent} of {uncertainty.replicates} replicates in which every compared "
+        f"model was fitted on both sides; not fitted: {'; '.join(parts)}."
     ]
 
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from validator.verdict.records import ConstructVerdict
+
 Outcome = Literal["TP", "FP", "FN", "sign_flip", "TN"]
 
 # Key order of RecoverySummary.to_dict(); the JSON schema and the report rely on it.
@@ -147,6 +149,12 @@ class RecoveryResult:
     summary: RecoverySummary
     coefficients: tuple[CoefficientComparison, ...]
     models: tuple[ModelComparison, ...]
+    #: Plain sentences about what makes the comparison weaker than it looks (few clusters).
+    warnings: tuple[str, ...] = ()
+    #: The verdict of the default rule (the human data's own noise), None when not computed.
+    default_verdict: ConstructVerdict | None = None
+    #: The limits the default verdict used, per metric: what a fresh human sample reaches.
+    verdict_limits: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The content of the results' ``recovery`` block.
@@ -160,6 +168,11 @@ class RecoveryResult:
         out["alpha"] = float(self.alpha)
         out["models"] = [m.to_dict() for m in self.models]
         out["coefficients"] = [c.to_dict() for c in self.coefficients]
+        if self.default_verdict is not None or self.warnings:
+            # Set by the recovery check (validator.recovery.check), not by compare_fits alone.
+            out["warnings"] = list(self.warnings)
+            out["default_verdict"] = self.default_verdict.to_dict() if self.default_verdict else None
+            out["verdict_limits"] = self.verdict_limits
         return out
 
     def to_frame(self) -> pd.DataFrame:

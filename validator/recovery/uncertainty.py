@@ -4,36 +4,78 @@ Each bootstrap replicate resamples the human rows and the simulated rows
 independently, refits every model on both (all replicates at once, see
 :mod:`validator.bootstrap.batched`), classifies every coefficient exactly as
 the point estimate does (STUDY.md) and computes the totals and FPR, FNR,
-F1(Sign) and strict F1. A model not estimable on a replicate leaves that
-replicate's totals, as it leaves the point estimate's. The percentile
-intervals of those replicate values are reported.
+F1(Sign) and strict F1 with the same function as the point estimate
+(:func:`validator.recovery.classify.recovery_totals`).
 
-Significance grows with n alone. When the simulated dataset is larger than the
-human one, the simulated rows are also subsampled without replacement to the
-human n (``equal_n_draws`` times) and the recovery metrics are recomputed
-against the full human fits: their mean and percentile range over draws.
+What a replicate resamples (:func:`resampling_unit`): whole participants when the
+spec sets ``uncertainty.resample_by`` (long-format data), whole clusters for a
+model with ``cov_type: cluster``, rows otherwise. Models with the same unit share
+the same replicates.
+
+Consistent replicates: the intervals are computed over the replicates in which
+every model compared in the point estimate is estimable on both sides, so every
+replicate totals the same models as the point estimate. The others are counted,
+and per model and side the reasons its replicates could not be fitted
+(:data:`REPLICATE_FAILURES`) are reported.
+
+Correction families: significance in every replicate is decided after the spec's
+correction over the compared coefficients only, the same family on both sides and
+the same as the point estimate's.
+
+Significance grows with n alone. When, for a model, one side uses more than
+:data:`EQUAL_N_TOLERANCE` more rows than the other (the rows that model uses, not
+the file lengths), that side's rows of the model are subsampled without
+replacement to the other side's count (``equal_n_draws`` times) and the recovery
+metrics are recomputed against the other side's full fits: their mean and
+percentile range over draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from validator.bootstrap.batched import fit_batched
-from validator.bootstrap.weights import Interval, bootstrap_weights, percentile_interval, subsample_weights
+from validator.bootstrap.weights import (
+    Interval,
+    cluster_codes,
+    cluster_weights,
+    percentile_interval,
+    resample_weights,
+    subsample_weights,
+)
 from validator.checks.context import CheckContext
 from validator.io.ingest import Dataset
 from validator.models.design import Design, build_design
-from validator.models.rules import adjust_p_values
+from validator.models.fit import separation_direction
+from validator.models.rules import adjust_p_values, min_rows, n_parameters
 from validator.models.types import ModelFit
+from validator.recovery.classify import outcome_counts, recovery_totals
 from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
 from validator.spec.model import CorrectionSpec, ModelSpec
 
 #: The recovery totals and rates that get intervals, in the order of the JSON block.
 RECOVERY_STATISTICS = SUMMARY_KEYS
+
+#: Reason codes of a replicate in which a model could not be fitted (the first that applies).
+REPLICATE_FAILURES: tuple[str, ...] = (
+    "not_estimable",  # the model is not estimable on the full data either
+    "no_variation",  # the outcome takes one value on the replicate's rows
+    "too_few_rows",  # fewer distinct rows than parameters + 1
+    "singular_design",  # the replicate's design matrix is rank deficient
+    "perfect_separation",  # the linear program of models.fit finds a separating direction
+    "not_converged",  # none of the above: Newton did not reach a finite optimum
+)
+
+#: Equal-n recovery is computed for a model when one side uses more than this share
+#: more rows than the other. The rows a model uses (its subset, e.g. attackers only)
+#: are themselves an outcome of the simulation and vary by a few percent between
+#: fresh samples; below 10% more rows the gain in power is small.
+EQUAL_N_TOLERANCE = 0.10
 
 
 @dataclass(frozen=True)
@@ -59,9 +101,97 @@ class CoefficientDraws:
         return CoefficientDraws(
             tuple(keys),
             self.valid[:, take] & present,
-            self.significant[:, take],
+            self.significant[:, take] & present,
             self.sign[:, take],
         )
+
+
+@dataclass(frozen=True)
+class ModelDraws:
+    """One model refitted on every replicate: raw estimates and p-values, and why a replicate failed.
+
+    ``reasons[r]`` is one of :data:`REPLICATE_FAILURES` when ``estimable[r]`` is False, else "".
+    """
+
+    model: str
+    terms: tuple[str, ...]
+    estimates: np.ndarray  # (B, k)
+    p_values: np.ndarray  # (B, k), before any correction
+    estimable: np.ndarray  # (B,)
+    reasons: np.ndarray  # (B,) of str
+    std_errors: np.ndarray | None = None  # (B, k)
+
+    def failures(self, rows: np.ndarray | None = None) -> dict[str, int]:
+        """Replicates not fitted, by reason code (in the order of :data:`REPLICATE_FAILURES`)."""
+        reasons = self.reasons if rows is None else self.reasons[rows]
+        failed = reasons[reasons != ""]
+        return {code: int((failed == code).sum()) for code in REPLICATE_FAILURES if (failed == code).any()}
+
+
+@dataclass(frozen=True)
+class ReplicateFits:
+    """Every model refitted on the same number of replicates of one dataset."""
+
+    replicates: int
+    models: tuple[ModelDraws, ...]
+
+    def model(self, model_id: str) -> ModelDraws | None:
+        return next((m for m in self.models if m.model == model_id), None)
+
+    def estimable(self, model_ids: Sequence[str]) -> np.ndarray:
+        """Per replicate: every model of ``model_ids`` fitted (a model absent here counts as not)."""
+        ok = np.ones(self.replicates, dtype=bool)
+        for model_id in model_ids:
+            draws = self.model(model_id)
+            ok &= draws.estimable if draws is not None else False
+        return ok
+
+    def repeat(self, times: int) -> ReplicateFits:
+        """The replicates stacked ``times`` over (a single point estimate repeated per draw)."""
+        return ReplicateFits(
+            self.replicates * times,
+            tuple(
+                replace(
+                    m,
+                    estimates=np.tile(m.estimates, (times, 1)),
+                    p_values=np.tile(m.p_values, (times, 1)),
+                    estimable=np.tile(m.estimable, times),
+                    reasons=np.tile(m.reasons, times),
+                    std_errors=None if m.std_errors is None else np.tile(m.std_errors, (times, 1)),
+                )
+                for m in self.models
+            ),
+        )
+
+    def classify(self, keys: Sequence[tuple[str, str]], *, alpha: float, correction: CorrectionSpec) -> CoefficientDraws:
+        """Significance and sign of the coefficients ``keys`` in every replicate.
+
+        The spec's correction is applied over ``keys`` only (scope ``study``) or over
+        each model's share of them (scope ``model``): the family is the compared
+        coefficients, on both sides alike.
+        """
+        b, k = self.replicates, len(keys)
+        estimates, p_values = np.full((b, k), np.nan), np.full((b, k), np.nan)
+        valid = np.zeros((b, k), dtype=bool)
+        spans: list[slice] = []
+        by_model: dict[str, ModelDraws] = {m.model: m for m in self.models}
+        start = 0
+        for j, (model_id, term) in enumerate(keys):
+            if j > 0 and keys[j - 1][0] != model_id:
+                spans.append(slice(start, j))
+                start = j
+            draws = by_model.get(model_id)
+            if draws is None or term not in draws.terms:
+                continue
+            t = draws.terms.index(term)
+            estimates[:, j], p_values[:, j] = draws.estimates[:, t], draws.p_values[:, t]
+            valid[:, j] = draws.estimable
+        if k:
+            spans.append(slice(start, k))
+        valid &= np.isfinite(estimates) & np.isfinite(p_values)
+        adjusted = _adjust(p_values, valid, correction, spans)
+        significant = valid & (np.nan_to_num(adjusted, nan=1.0) < alpha)
+        return CoefficientDraws(tuple(keys), valid, significant, np.sign(np.nan_to_num(estimates)))
 
 
 def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec, groups: Sequence[slice]) -> np.ndarray:
@@ -97,6 +227,154 @@ def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: 
     return reduced, weights[:, rows]
 
 
+def _failure_reasons(model: ModelSpec, design: Design, weights: np.ndarray, estimable: np.ndarray) -> np.ndarray:
+    """Why each failed replicate (``estimable`` False) could not be fitted: a :data:`REPLICATE_FAILURES` code.
+
+    ``weights`` are over the design's rows. The checks follow the order of
+    :mod:`validator.models.fit` on the replicate's distinct rows (frequency weights
+    change none of them): one outcome value, too few rows, a rank-deficient design,
+    separation (the exact linear program); anything else did not converge.
+    """
+    reasons = np.full(len(estimable), "", dtype=object)
+    k = design.exog.shape[1]
+    levels = max(len(design.levels), 2)
+    n_params = n_parameters(model.family, k, levels)
+    for r in np.flatnonzero(~estimable):
+        rows = weights[r] > 0
+        y, x = design.endog[rows], design.exog[rows]
+        if y.size == 0 or np.ptp(y) == 0 or (model.family == "mnlogit" and np.unique(y).size < levels):
+            reasons[r] = "no_variation"
+        elif int(rows.sum()) < min_rows(n_params):
+            reasons[r] = "too_few_rows"
+        elif np.linalg.matrix_rank(x) < k:
+            reasons[r] = "singular_design"
+        elif model.family != "ols" and separation_direction(x, y.astype(np.int64), levels) is not None:
+            reasons[r] = "perfect_separation"
+        else:
+            reasons[r] = "not_converged"
+    return reasons
+
+
+WeightPlan = Callable[[ModelSpec, Design], Iterator[np.ndarray]]
+"""Given a model and its design on the dataset, the chunks of (b, n_frame) replicate weights."""
+
+
+def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alpha: float, cluster_copies: bool = False) -> ModelDraws:
+    """Refit ``model`` on every replicate of ``weights``: raw estimates, p-values, and failure reasons."""
+    frame = dataset.frame
+    built = build_design(model, frame)
+    if not isinstance(built, Design):
+        return ModelDraws(model.id, (), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(0, bool), np.zeros(0, dtype=object))
+    design = built
+    position = np.full(len(frame), -1)
+    if design.rows is not None:
+        position[design.rows] = np.arange(len(design.rows))
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]] = []
+    start: np.ndarray | None = None
+    for chunk in weights(model, design):
+        used = np.flatnonzero(chunk.any(axis=0))
+        sparse_chunk = used if used.size < 0.5 * chunk.shape[1] else None
+        used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
+        batched = fit_batched(
+            used_design, model.family, used_weights, cov_type=model.cov_type, start=start, cluster_copies=cluster_copies
+        )
+        if start is None and batched.estimable.any():
+            # Later chunks start Newton from the typical estimate of this one instead of
+            # refitting the full data first: the same optimum, fewer fits.
+            start = np.median(batched.params[batched.estimable], axis=0)
+        why = _failure_reasons(model, used_design, used_weights, batched.estimable)
+        parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, why, batched.std_errors))
+    terms = next((p[3] for p in parts if p[3]), ())
+    if not parts:
+        return ModelDraws(model.id, terms, np.zeros((0, len(terms))), np.zeros((0, len(terms))), np.zeros(0, bool), np.zeros(0, dtype=object))
+    estimates: list[np.ndarray] = []
+    p_values: list[np.ndarray] = []
+    ok: list[np.ndarray] = []
+    reasons: list[np.ndarray] = []
+    std_errors: list[np.ndarray] = []
+    for est, p, good, chunk_terms, why, se in parts:
+        if chunk_terms != terms:  # a chunk whose every replicate failed in the slow path has no terms
+            est, p, se = (np.full((len(good), len(terms)), np.nan) for _ in range(3))
+            good = np.zeros(len(good), bool)
+        estimates.append(est)
+        p_values.append(p)
+        ok.append(good)
+        reasons.append(why)
+        std_errors.append(se)
+    return ModelDraws(
+        model.id, terms, np.concatenate(estimates), np.concatenate(p_values), np.concatenate(ok), np.concatenate(reasons), np.concatenate(std_errors)
+    )
+
+
+def replicate_fits(
+    models: Sequence[ModelSpec],
+    dataset: Dataset,
+    weights: WeightPlan,
+    replicates: int,
+    *,
+    alpha: float,
+    resample_by: str | None = None,
+) -> ReplicateFits:
+    """:func:`model_draws` for every model; a model not estimable on the full data fails every replicate."""
+    out = []
+    for model in models:
+        unit = resampling_unit(model, resample_by)
+        draws = model_draws(model, dataset, weights, alpha=alpha, cluster_copies=unit is not None and unit == model.cluster)
+        if draws.estimable.size != replicates:
+            draws = replace(
+                draws,
+                estimable=np.zeros(replicates, bool),
+                reasons=np.full(replicates, "not_estimable", dtype=object),
+                estimates=np.zeros((replicates, len(draws.terms))),
+                p_values=np.zeros((replicates, len(draws.terms))),
+            )
+        out.append(draws)
+    return ReplicateFits(replicates, tuple(out))
+
+
+def resampling_unit(model: ModelSpec, resample_by: str | None) -> str | None:
+    """The column whose values are resampled whole for ``model`` (None: rows).
+
+    ``uncertainty.resample_by`` (participants in long-format data) wins; a model
+    with ``cov_type: cluster`` resamples its clusters; any other model resamples rows.
+    """
+    if resample_by:
+        return resample_by
+    if model.cov_type == "cluster" and model.cluster:
+        return model.cluster
+    return None
+
+
+def _units(frame: pd.DataFrame, unit: str | None) -> np.ndarray | None:
+    return None if unit is None else cluster_codes(frame[unit])
+
+
+def n_units(frame: pd.DataFrame, unit: str | None) -> int:
+    """Rows (unit None) or distinct non-missing values of ``unit`` in ``frame``."""
+    return len(frame) if unit is None else int(frame[unit].nunique(dropna=True))
+
+
+def bootstrap_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], resample_by: str | None, *, size: Callable[[str | None], int] | None = None) -> WeightPlan:
+    """Replicate weights that resample each model's unit, ``size(unit)`` units per replicate (default: as many as there are).
+
+    The random stream depends on the unit (and the size), not on the model, so models
+    that resample the same unit get the same replicates and their totals keep their
+    correlation.
+    """
+    frame = dataset.frame
+
+    def plan(model: ModelSpec, design: Design) -> Iterator[np.ndarray]:
+        unit = resampling_unit(model, resample_by)
+        count = size(unit) if size is not None else n_units(frame, unit)
+        rng = ctx.rng(*stream, unit or "rows", count)
+        codes = _units(frame, unit)
+        if codes is None:
+            return resample_weights(len(frame), count, ctx.replicates, rng)
+        return cluster_weights(codes, count, ctx.replicates, rng)
+
+    return plan
+
+
 def coefficient_draws(
     models: Sequence[ModelSpec],
     dataset: Dataset,
@@ -105,125 +383,105 @@ def coefficient_draws(
     alpha: float,
     correction: CorrectionSpec,
 ) -> CoefficientDraws:
-    """Refit every model on each replicate given as row weights; significance and sign per coefficient."""
-    frame = dataset.frame
-    designs: list[tuple[ModelSpec, Design | None, np.ndarray]] = []
-    for model in models:
-        built = build_design(model, frame)
-        position = np.full(len(frame), -1)
-        if isinstance(built, Design) and built.rows is not None:
-            position[built.rows] = np.arange(len(built.rows))
-        designs.append((model, built if isinstance(built, Design) else None, position))
-    chunks_valid: list[np.ndarray] = []
-    chunks_sig: list[np.ndarray] = []
-    chunks_sign: list[np.ndarray] = []
-    keys: list[tuple[str, str]] | None = None
-    starts: dict[str, np.ndarray] = {}
-    for weights in weight_chunks:
-        b = weights.shape[0]
-        used = np.flatnonzero(weights.any(axis=0))
-        sparse_chunk = used if used.size < 0.5 * weights.shape[1] else None
-        estimates: list[np.ndarray] = []
-        p_values: list[np.ndarray] = []
-        valid: list[np.ndarray] = []
-        chunk_keys: list[tuple[str, str]] = []
-        spans: list[slice] = []
-        start = 0
-        for model, design, position in designs:
-            if design is None:
-                continue
-            used_design, used_weights = _used_rows(design, position, weights, sparse_chunk)
-            batched = fit_batched(used_design, model.family, used_weights, cov_type=model.cov_type, start=starts.get(model.id))
-            if model.id not in starts and batched.estimable.any():
-                # Later chunks start Newton from the typical estimate of this one instead of
-                # refitting the full data first: the same optimum, fewer fits.
-                starts[model.id] = np.median(batched.params[batched.estimable], axis=0)
-            est, p, ok, terms = batched.params, batched.p_values, batched.estimable, batched.terms
-            if not terms:
-                continue
-            estimates.append(est)
-            p_values.append(p)
-            valid.append(np.repeat(ok[:, None], len(terms), axis=1))
-            chunk_keys.extend((model.id, term) for term in terms)
-            spans.append(slice(start, start + len(terms)))
-            start += len(terms)
-        if keys is None:
-            keys = chunk_keys
-        if not chunk_keys:
-            chunks_valid.append(np.zeros((b, 0), bool))
-            chunks_sig.append(np.zeros((b, 0), bool))
-            chunks_sign.append(np.zeros((b, 0)))
-            continue
-        est_all = np.concatenate(estimates, axis=1)
-        p_all = _adjust(np.concatenate(p_values, axis=1), np.concatenate(valid, axis=1), correction, spans)
-        ok_all = np.concatenate(valid, axis=1) & np.isfinite(p_all) & np.isfinite(est_all)
-        chunks_valid.append(ok_all)
-        chunks_sig.append(ok_all & (np.nan_to_num(p_all, nan=1.0) < alpha))
-        chunks_sign.append(np.sign(np.nan_to_num(est_all)))
-    return CoefficientDraws(
-        tuple(keys or ()),
-        np.concatenate(chunks_valid),
-        np.concatenate(chunks_sig),
-        np.concatenate(chunks_sign),
-    )
+    """Refit every model on the same replicates given as row weights; significance and sign per coefficient.
+
+    The correction family is every coefficient of every model (the older interface,
+    kept for benchmarks); :meth:`ReplicateFits.classify` chooses the family.
+    """
+    chunks = list(weight_chunks)
+    replicates = sum(c.shape[0] for c in chunks)
+    fits = replicate_fits(models, dataset, lambda model, design: iter(chunks), replicates, alpha=alpha)
+    keys = [(m.model, t) for m in fits.models for t in m.terms]
+    return fits.classify(keys, alpha=alpha, correction=correction)
 
 
 def recovery_statistics(human: CoefficientDraws, sim: CoefficientDraws) -> dict[str, np.ndarray]:
     """Per replicate, the recovery totals and rates of STUDY.md (paper's convention, strict F1 beside)."""
     valid = human.valid & sim.valid
-    hs, ss = human.significant & valid, sim.significant & valid
-    same = human.sign == sim.sign
-    tp = (hs & ss & same).sum(axis=1).astype(float)
-    flips = (hs & ss & ~same).sum(axis=1).astype(float)
-    fp = (~hs & ss & valid).sum(axis=1).astype(float)
-    fn = (hs & ~ss).sum(axis=1).astype(float)
-    tn = (~hs & ~ss & valid).sum(axis=1).astype(float)
+    counts = outcome_counts(human.significant, sim.significant, human.sign, sim.sign, valid)
+    return recovery_totals(counts)
 
-    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
-    return {
-        "n_coefficients": valid.sum(axis=1).astype(float),
-        "n_reference_significant": tp + fn + flips,
-        "n_sim_significant": tp + fp + flips,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "sign_flips": flips,
-        "fpr": ratio(fp, fp + tn),
-        "fnr": ratio(fn, tp + fn + flips),
-        "f1_sign": ratio(2 * tp, 2 * tp + fp + fn),
-        "f1_strict": ratio(2 * tp, 2 * tp + fp + fn + 2 * flips),
-    }
+@dataclass(frozen=True)
+class EqualNModel:
+    """One model's rows on each side and, when they differ by more than the tolerance, the side subsampled."""
+
+    model: str
+    n_human: int
+    n_sim: int
+    subsampled: str | None  # "human", "simulation" or None
+
+    @property
+    def n_equal(self) -> int:
+        return min(self.n_human, self.n_sim) if self.subsampled else max(self.n_human, self.n_sim)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "n_human": self.n_human, "n_sim": self.n_sim, "subsampled": self.subsampled, "n_equal": self.n_equal}
 
 
 @dataclass(frozen=True)
 class EqualNRecovery:
-    """Recovery metrics with the simulated data subsampled to the human n: mean and range over draws."""
+    """Recovery metrics with each model's larger side subsampled to the smaller side's rows: mean and range over draws.
+
+    ``n`` is the smaller file's row count; ``models`` says per model which side was
+    subsampled and to how many rows.
+    """
 
     n: int
     draws: int
     level: float
     statistics: tuple[tuple[str, float | None, Interval], ...]
+    models: tuple[EqualNModel, ...] = ()
+    consistent: int | None = None
+
+    def description(self) -> str:
+        """Which rows were subsampled, e.g. ``"m3, m4: simulation subsampled to 817 rows; 200 draws"``."""
+        groups: dict[tuple[str, int], list[str]] = {}
+        for m in self.models:
+            if m.subsampled:
+                groups.setdefault((m.subsampled, m.n_equal), []).append(m.model)
+        if not groups:
+            return f"{self.n} rows, {self.draws} draws"
+        parts = [f"{', '.join(ids)}: {side} subsampled to {n} rows" for (side, n), ids in groups.items()]
+        return f"{'; '.join(parts)}; {self.draws} draws"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "draws": self.draws,
+            "consistent_draws": self.consistent if self.consistent is not None else self.draws,
+            "models": [m.to_dict() for m in self.models],
             **{name: {"mean": mean, "low": interval.low, "high": interval.high} for name, mean, interval in self.statistics},
         }
 
 
 @dataclass(frozen=True)
+class ModelReplicateFailures:
+    """How many replicates of one model could not be fitted, per side and reason code."""
+
+    model: str
+    human: dict[str, int]
+    simulation: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"human": dict(self.human), "simulation": dict(self.simulation)}
+
+
+@dataclass(frozen=True)
 class RecoveryUncertainty:
-    """Bootstrap intervals of the recovery totals and rates, and recovery at equal n."""
+    """Bootstrap intervals of the recovery totals and rates, and recovery at equal n.
+
+    ``consistent`` counts the replicates in which every model compared in the point
+    estimate was fitted on both sides; the intervals are computed over those only.
+    ``failures`` gives per model the replicates not fitted, by side and reason.
+    """
 
     replicates: int
     level: float
     intervals: tuple[tuple[str, Interval], ...]
     equal_n: EqualNRecovery | None
+    consistent: int | None = None
+    failures: tuple[ModelReplicateFailures, ...] = field(default=())
 
     def interval(self, name: str) -> Interval:
         return dict(self.intervals)[name]
@@ -234,11 +492,33 @@ class RecoveryUncertainty:
             "level": self.level,
             "intervals": {name: {"low": i.low, "high": i.high, "valid": i.valid} for name, i in self.intervals},
             "equal_n": self.equal_n.to_dict() if self.equal_n else None,
+            "replicate_fits": self.replicate_fits(),
+        }
+
+    def replicate_fits(self) -> dict[str, Any]:
+        """The JSON block saying which replicates the intervals use and why the others failed."""
+        return {
+            "replicates": self.replicates,
+            "consistent": self.consistent if self.consistent is not None else self.replicates,
+            "models": {f.model: f.to_dict() for f in self.failures},
         }
 
 
+def point_fits(fits: Sequence[ModelFit]) -> ReplicateFits:
+    """The point fits as a single replicate: raw (uncorrected) p-values, so any family can be chosen."""
+    models = []
+    for fit in fits:
+        terms = tuple(c.term for c in fit.coefficients) if fit.estimable else ()
+        estimates = np.array([[c.estimate for c in fit.coefficients]]) if terms else np.zeros((1, 0))
+        p_values = np.array([[c.p_value for c in fit.coefficients]]) if terms else np.zeros((1, 0))
+        std_errors = np.array([[c.std_error for c in fit.coefficients]]) if terms else np.zeros((1, 0))
+        reasons = np.array(["" if fit.estimable else "not_estimable"], dtype=object)
+        models.append(ModelDraws(fit.model, terms, estimates, p_values, np.array([fit.estimable]), reasons, std_errors))
+    return ReplicateFits(1, tuple(models))
+
+
 def point_draws(fits: Sequence[ModelFit], alpha: float) -> CoefficientDraws:
-    """The point estimates as a single 'replicate' (for equal-n comparisons against full data)."""
+    """The point estimates as a single 'replicate', significant by their stored adjusted p-values."""
     keys, sig, sign = [], [], []
     for fit in fits:
         if not fit.estimable:
@@ -251,17 +531,101 @@ def point_draws(fits: Sequence[ModelFit], alpha: float) -> CoefficientDraws:
     return CoefficientDraws(tuple(keys), np.ones((1, n), bool), np.array([sig], bool).reshape(1, n), np.array([sign], float).reshape(1, n))
 
 
-def human_draws(models: Sequence[ModelSpec], human: Dataset, ctx: CheckContext, *, alpha: float, correction: CorrectionSpec) -> CoefficientDraws:
-    """Bootstrap replicates of the human fits, computed once and shared by every simulated dataset."""
-    chunks = bootstrap_weights(len(human.frame), ctx.replicates, ctx.rng("recovery", "human"))
-    return coefficient_draws(models, human, chunks, alpha=alpha, correction=correction)
+def human_draws(
+    models: Sequence[ModelSpec],
+    human: Dataset,
+    ctx: CheckContext,
+    *,
+    alpha: float,
+    correction: CorrectionSpec,
+    resample_by: str | None = None,
+) -> ReplicateFits:
+    """Bootstrap replicates of the human fits, computed once and shared by every simulated dataset.
+
+    ``correction`` is applied later, per simulated dataset, over the coefficients it compares.
+    """
+    plan = bootstrap_plan(human, ctx, ("recovery", "human"), resample_by)
+    return replicate_fits(models, human, plan, ctx.replicates, alpha=alpha, resample_by=resample_by)
+
+
+def compared_models(point: RecoveryResult) -> tuple[str, ...]:
+    """The models whose coefficients the point estimate compares (estimable on both sides)."""
+    return tuple(m.model for m in point.models if m.human_estimable and m.sim_estimable)
+
+
+def consistent_statistics(
+    human: ReplicateFits, sim: ReplicateFits, point: RecoveryResult, *, alpha: float, correction: CorrectionSpec
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Recovery statistics per replicate pair, NaN where a compared model failed on either side; and that mask."""
+    keys = tuple((c.model, c.term) for c in point.coefficients)
+    models = compared_models(point)
+    stats = recovery_statistics(human.classify(keys, alpha=alpha, correction=correction), sim.classify(keys, alpha=alpha, correction=correction))
+    consistent = human.estimable(models) & sim.estimable(models)
+    return {name: np.where(consistent, values, np.nan) for name, values in stats.items()}, consistent
+
+
+def _equal_n_models(models: Sequence[ModelSpec], human_fits: Sequence[ModelFit], sim_fits: Sequence[ModelFit], compared: Sequence[str]) -> tuple[EqualNModel, ...]:
+    h_n = {f.model: f.n_obs for f in human_fits}
+    s_n = {f.model: f.n_obs for f in sim_fits}
+    out = []
+    for model in models:
+        if model.id not in compared:
+            continue
+        n_h, n_s = h_n[model.id], s_n[model.id]
+        side = None
+        if n_s > (1 + EQUAL_N_TOLERANCE) * n_h:
+            side = "simulation"
+        elif n_h > (1 + EQUAL_N_TOLERANCE) * n_s:
+            side = "human"
+        out.append(EqualNModel(model.id, n_h, n_s, side))
+    return tuple(out)
+
+
+def _equal_side(
+    models: Sequence[ModelSpec], dataset: Dataset, fits: Sequence[ModelFit], plans: dict[str, int], ctx: CheckContext, stream: tuple[str | int, ...], alpha: float
+) -> ReplicateFits:
+    """One side at equal n: models in ``plans`` subsampled to their size, the others at their point estimate."""
+    draws = ctx.equal_n_draws
+    point = point_fits(fits).repeat(draws)
+    out = []
+    for model in models:
+        if model.id in plans:
+            out.append(model_draws(model, dataset, _frame_subsample_plan(dataset, ctx, stream, plans[model.id], draws), alpha=alpha))
+        else:
+            found = point.model(model.id)
+            if found is not None:
+                out.append(found)
+    return ReplicateFits(draws, tuple(out))
+
+
+def _frame_subsample_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], size: int, draws: int) -> WeightPlan:
+    """Weights over the frame's rows that select ``size`` of a model's own rows without replacement."""
+    n_frame = len(dataset.frame)
+
+    def plan(model: ModelSpec, design: Design) -> Iterator[np.ndarray]:
+        rows = design.rows if design.rows is not None else np.arange(n_frame)
+        rng = ctx.rng(*stream, len(rows), size)
+        for chunk in subsample_weights(len(rows), size, draws, rng):
+            weights = np.zeros((chunk.shape[0], n_frame))
+            weights[:, rows] = chunk
+            yield weights
+
+    return plan
+
+
+def _failures(human: ReplicateFits, sim: ReplicateFits, models: Sequence[ModelSpec]) -> tuple[ModelReplicateFailures, ...]:
+    out = []
+    for model in models:
+        h, s = human.model(model.id), sim.model(model.id)
+        out.append(ModelReplicateFailures(model.id, h.failures() if h else {}, s.failures() if s else {}))
+    return tuple(out)
 
 
 def recovery_uncertainty(
     models: Sequence[ModelSpec],
     human: Dataset,
     human_fits: Sequence[ModelFit],
-    human_replicates: CoefficientDraws | None,
+    human_replicates: ReplicateFits | None,
     sim: Dataset,
     point: RecoveryResult,
     ctx: CheckContext,
@@ -269,40 +633,135 @@ def recovery_uncertainty(
     alpha: float,
     correction: CorrectionSpec,
     key: str,
+    sim_fits: Sequence[ModelFit] | None = None,
+    resample_by: str | None = None,
+    sim_replicates: ReplicateFits | None = None,
 ) -> RecoveryUncertainty | None:
     """Intervals for the recovery block of one simulated dataset, and its equal-n recovery."""
-    compared = tuple((c.model, c.term) for c in point.coefficients)
+    if sim_fits is None:
+        from validator.models.fit import fit_models
+
+        sim_fits = fit_models(models, sim.frame, alpha=alpha, correction=correction)
     intervals: tuple[tuple[str, Interval], ...] = ()
+    consistent_count: int | None = None
+    failures: tuple[ModelReplicateFailures, ...] = ()
     if ctx.replicates and human_replicates is not None:
-        sim_replicates = coefficient_draws(
-            models, sim, bootstrap_weights(len(sim.frame), ctx.replicates, ctx.rng("recovery", key)), alpha=alpha, correction=correction
-        )
-        stats = recovery_statistics(human_replicates.columns(compared), sim_replicates.columns(compared))
+        if sim_replicates is None:
+            sim_replicates = simulated_draws(models, sim, ctx, key=key, alpha=alpha, resample_by=resample_by)
+        stats, consistent = consistent_statistics(human_replicates, sim_replicates, point, alpha=alpha, correction=correction)
         intervals = tuple((name, percentile_interval(stats[name], ctx.level)) for name in RECOVERY_STATISTICS)
+        consistent_count = int(consistent.sum())
+        failures = _failures(human_replicates, sim_replicates, models)
     equal = None
-    n_h, n_s = len(human.frame), len(sim.frame)
-    if n_s > n_h and ctx.equal_n_draws:
+    compared = compared_models(point)
+    sizes = _equal_n_models(models, human_fits, sim_fits, compared)
+    if ctx.equal_n_draws and any(m.subsampled for m in sizes):
         draws = ctx.equal_n_draws
-        sub = coefficient_draws(
-            models, sim, subsample_weights(n_s, n_h, draws, ctx.rng("recovery_equal_n", key)), alpha=alpha, correction=correction
-        )
-        reference = point_draws(human_fits, alpha)
-        repeated = CoefficientDraws(
-            reference.keys,
-            np.repeat(reference.valid, draws, axis=0),
-            np.repeat(reference.significant, draws, axis=0),
-            np.repeat(reference.sign, draws, axis=0),
-        )
-        stats = recovery_statistics(repeated.columns(compared), sub.columns(compared))
+        human_plans = {m.model: m.n_sim for m in sizes if m.subsampled == "human"}
+        sim_plans = {m.model: m.n_human for m in sizes if m.subsampled == "simulation"}
+        human_side = _equal_side(models, human, human_fits, human_plans, ctx, ("recovery_equal_n", "human", key), alpha)
+        sim_side = _equal_side(models, sim, sim_fits, sim_plans, ctx, ("recovery_equal_n", key), alpha)
+        stats, consistent = consistent_statistics(human_side, sim_side, point, alpha=alpha, correction=correction)
         equal = EqualNRecovery(
-            n=n_h,
+            n=min(len(human.frame), len(sim.frame)),
             draws=draws,
             level=ctx.level,
             statistics=tuple(
                 (name, float(np.nanmean(stats[name])) if np.isfinite(stats[name]).any() else None, percentile_interval(stats[name], ctx.level))
                 for name in ("f1_sign", "fpr", "fnr", "f1_strict", "sign_flips")
             ),
+            models=sizes,
+            consistent=int(consistent.sum()),
         )
     if not intervals and equal is None:
         return None
-    return RecoveryUncertainty(ctx.replicates, ctx.level, intervals, equal)
+    return RecoveryUncertainty(ctx.replicates, ctx.level, intervals, equal, consistent_count, failures)
+
+
+def simulated_draws(
+    models: Sequence[ModelSpec], sim: Dataset, ctx: CheckContext, *, key: str, alpha: float, resample_by: str | None = None
+) -> ReplicateFits:
+    """Bootstrap replicates of one simulated dataset's fits."""
+    plan = bootstrap_plan(sim, ctx, ("recovery", key), resample_by)
+    return replicate_fits(models, sim, plan, ctx.replicates, alpha=alpha, resample_by=resample_by)
+
+
+def shifted_fresh_samples(human_point: ReplicateFits, human: ReplicateFits, fresh: ReplicateFits) -> ReplicateFits:
+    """What a fresh sample of the simulation's size would estimate, relative to the observed human fit.
+
+    ``F_r = b_human + (b_fresh_r - b_human_r)``: the observed human estimate plus the
+    difference between two independent resamples (one of the simulation's size, one
+    of the human size), so ``F - b_human`` has the variance of the difference between
+    two independent samples, ``se_h^2 + se_s^2``, as a fresh sample compared with the
+    human data has. (A resample compared with its own data would have ``se_s^2``
+    only, too little.) Its significance is the normal test of ``F_r / se_fresh_r``,
+    ``se_fresh_r`` being the fresh resample's standard error. The human side stays at
+    the observed fit, as it is in the real comparison.
+    """
+    from scipy.stats import norm
+
+    out = []
+    for point in human_point.models:
+        h, f = human.model(point.model), fresh.model(point.model)
+        if h is None or f is None or f.std_errors is None or point.terms != f.terms or h.terms != f.terms or not point.terms:
+            continue
+        estimates = point.estimates[0] + (f.estimates - h.estimates)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_values = 2.0 * norm.sf(np.abs(estimates / f.std_errors))
+        ok = h.estimable & f.estimable
+        reasons = np.where(ok, "", np.where(f.reasons != "", f.reasons, h.reasons)).astype(object)
+        out.append(ModelDraws(point.model, point.terms, estimates, p_values, ok, reasons, f.std_errors))
+    return ReplicateFits(human.replicates, tuple(out))
+
+
+def debiased_effects(human_point: ReplicateFits) -> dict[str, np.ndarray]:
+    """Per model, the shift that moves each human estimate to its debiased size.
+
+    An estimate with z statistic ``z = b / se`` overstates the squared effect size on
+    average: ``E[z^2] = z_true^2 + 1``. Resamples of the human data treat ``b`` as the
+    truth, so a coefficient whose true effect is 0 becomes a weak but real effect in
+    every resample, and the resample pairs disagree about it more often than fresh
+    samples would. The debiased estimate keeps the sign and sets
+    ``z_debiased^2 = max(z^2 - 1, 0)`` (the positive part of the unbiased estimate of
+    the squared noncentrality); the returned shift is ``b - b_debiased``.
+    """
+    shifts: dict[str, np.ndarray] = {}
+    for m in human_point.models:
+        if m.std_errors is None or not m.terms:
+            continue
+        b, se = m.estimates[0], m.std_errors[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = b / se
+            debiased = np.sign(b) * se * np.sqrt(np.maximum(z * z - 1.0, 0.0))
+        shifts[m.model] = np.where(np.isfinite(debiased), b - debiased, 0.0)
+    return shifts
+
+
+def recentred(draws: ReplicateFits, shifts: dict[str, np.ndarray]) -> ReplicateFits:
+    """Every replicate's estimates moved by ``-shifts[model]``, p-values from the normal test on its own SE."""
+    from scipy.stats import norm
+
+    out = []
+    for m in draws.models:
+        shift = shifts.get(m.model)
+        if shift is None or m.std_errors is None or len(shift) != len(m.terms):
+            out.append(m)
+            continue
+        estimates = m.estimates - shift
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_values = 2.0 * norm.sf(np.abs(estimates / m.std_errors))
+        out.append(replace(m, estimates=estimates, p_values=p_values))
+    return ReplicateFits(draws.replicates, tuple(out))
+
+
+def fresh_sample_draws(
+    models: Sequence[ModelSpec], human: Dataset, sim: Dataset, ctx: CheckContext, *, alpha: float, resample_by: str | None = None
+) -> ReplicateFits:
+    """Resamples of the human data of the simulation's size (its rows, or its number of units).
+
+    Paired with the human bootstrap replicates (of the human size), each pair is two
+    independent samples from the human data's empirical distribution, of the sizes
+    the real comparison has: what a perfect simulator would be compared like.
+    """
+    plan = bootstrap_plan(human, ctx, ("recovery_fresh",), resample_by, size=lambda unit: n_units(sim.frame, unit))
+    return replicate_fits(models, human, plan, ctx.replicates, alpha=alpha, resample_by=resample_by)

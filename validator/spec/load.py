@@ -81,7 +81,7 @@ BINS_KEYS = ("start", "stop", "count")
 HETEROGENEITY_KEYS = ("name", "columns")
 COHERENCE_KEYS = ("name", "action", "beliefs", "targets")
 COHERENCE_TARGET_KEYS = ("belief", "action")
-UNCERTAINTY_KEYS = ("bootstrap", "level", "equal_n_draws")
+UNCERTAINTY_KEYS = ("bootstrap", "level", "equal_n_draws", "resample_by")
 COLUMN_KEYS = (
     "type",
     "required",
@@ -291,7 +291,7 @@ def _coherence(r: Reader, raw: Any, columns: Sequence[ColumnSpec], known: Sequen
     return tuple(specs)
 
 
-def _uncertainty(r: Reader, raw: Any) -> UncertaintySpec:
+def _uncertainty(r: Reader, raw: Any, known: Sequence[str] = ()) -> UncertaintySpec:
     if raw is None:
         return UncertaintySpec()
     body = r.mapping(raw, "uncertainty", UNCERTAINTY_KEYS)
@@ -302,7 +302,16 @@ def _uncertainty(r: Reader, raw: Any) -> UncertaintySpec:
         bootstrap=r.integer(body.get("bootstrap", 1000), "uncertainty.bootstrap", minimum=0, maximum=BOOTSTRAP_MAX),
         level=level,
         equal_n_draws=r.integer(body.get("equal_n_draws", 200), "uncertainty.equal_n_draws", minimum=1),
+        resample_by=_resample_by(r, body.get("resample_by"), known),
     )
+
+
+def _resample_by(r: Reader, raw: Any, known: Sequence[str]) -> str | None:
+    """The column whose values are resampled whole (participants in long-format data), or None."""
+    name = r.text(raw, "uncertainty.resample_by", optional=True)
+    if name and name not in known:
+        raise r.fail("uncertainty.resample_by", f"unknown column '{name}' ({did_you_mean(name, known)})")
+    return name or None
 
 
 def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
@@ -422,7 +431,7 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
         distributions=_distributions(r, top.get("distributions"), columns, known),
         heterogeneity=_heterogeneity(r, top.get("heterogeneity"), known),
         coherence=_coherence(r, top.get("coherence"), columns, known),
-        uncertainty=_uncertainty(r, top.get("uncertainty")),
+        uncertainty=_uncertainty(r, top.get("uncertainty"), known),
         sha256=sha256,
     )
     if top.get("gates") is not None:

@@ -231,8 +231,14 @@ class CoherenceSpec:
 
 @dataclass(frozen=True)
 class UncertaintySpec:
-    """Bootstrap and noise-floor settings (``bootstrap`` 0 switches both off)."""
+    """Bootstrap and noise-floor settings (``bootstrap`` 0 switches both off).
+
+    ``resample_by`` names a column whose values identify the independent units
+    (participants in long-format data, several rows each): the recovery bootstrap
+    then resamples whole units instead of rows.
+    """
 
     bootstrap: int = 1000
     level: float = 0.95
     equal_n_draws: int = 200
+    resample_by: str | None = None
