@@ -80,15 +80,15 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=929)
     parser.add_argument("--quick", action="store_true", help="20 replications, B = 100, 50 truth pairs, a 200,000-row population")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--full-ties", action="store_true", help="count ties in full in the verdict's p-values (not mid-p)")
+    parser.add_argument("--mid-p", action="store_true", help="count ties half in the verdict's p-values (mid-p)")
     parser.add_argument("--null", choices=("pairs", "shifted", "resample", "debiased"), default=None, help="how the verdict's fresh-sample null is built (default: simval's)")
     args = parser.parse_args()
     if args.quick:
         args.replications, args.bootstrap, args.truth_pairs, args.population = 20, 100, 50, 200_000
-    if args.full_ties:
+    if args.mid_p:
         import validator.recovery.verdict as recovery_verdict
 
-        recovery_verdict.MID_P = False
+        recovery_verdict.MID_P = True
     if args.null:
         import validator.recovery.check as recovery_check
 
@@ -130,7 +130,7 @@ def main() -> None:
     pass_rate = verdicts["pass"] / r
     figures: dict[str, Any] = {
         "null": args.null,
-        "mid_p": not args.full_ties,
+        "mid_p": args.mid_p,
         "replications": r,
         "bootstrap": args.bootstrap,
         "n": args.n,
