@@ -31,9 +31,9 @@ def main() -> int:
     from validator.api import read_dataset
     from validator.bootstrap.weights import bootstrap_weights
     from validator.checks.context import CheckContext
-    from validator.recovery.uncertainty import coefficient_draws
     from validator.demo.generate import write_demo
     from validator.models.fit import fit_model
+    from validator.recovery.uncertainty import coefficient_draws
     from validator.spec.load import load_spec
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))

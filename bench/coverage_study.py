@@ -159,7 +159,7 @@ def floors(spec: Any, reps: int, boot: int, n: int, alignment: bool = True) -> N
         print(f"  floors: replication {r + 1}/{reps}", file=sys.stderr, end="\r")
     print(f"\n### Noise floors and default verdicts, perfect simulator (fresh human samples, n = {n}, B = {boot}, R = {reps})\n")
     by_metric: dict[str, list[float]] = defaultdict(list)
-    for (variable, group, metric), hits in within.items():
+    for (variable, _group, metric), hits in within.items():
         by_metric["mean_js" if variable == "mean_js" else metric].append(float(np.mean(hits)))
     all_rates = [float(np.mean(h)) for h in within.values()] or [math.nan]
     print("| floor | cells | mean within-floor rate | lowest cell | highest cell |")

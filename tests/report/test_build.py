@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from validator.report.build import parse_formats, run_names
 from validator.errors import UsageError
+from validator.report.build import parse_formats, run_names
 
 
 def headline_numbers(document: dict) -> list[str]:

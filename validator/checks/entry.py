@@ -63,4 +63,4 @@ class CheckEntry:
 
 def item_name(item: object) -> str:
     """The key of one item of a per-item check (its spec ``name``)."""
-    return str(getattr(item, "name"))
+    return str(item.name)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from validator.checks.entry import PresentOptions
 from validator.cli.output import guard_outputs, write_text
 from validator.errors import UsageError
-from validator.checks.entry import PresentOptions
 from validator.present.text import render_table, terminal_width
 from validator.recovery.check import RecoveryCheck
-from validator.recovery.present import coefficient_table, table2
 from validator.recovery.compare import compare_fits
+from validator.recovery.present import coefficient_table, table2
 from validator.recovery.tables import read_coefficient_table
 
 

@@ -16,17 +16,16 @@ Everything is vectorised numpy driven by ``numpy.random.default_rng``.
 
 from __future__ import annotations
 
-from typing import cast
-
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from validator._version import __version__
-from validator.errors import UsageError
 from validator.did_you_mean import did_you_mean
+from validator.errors import UsageError
 
 DEMO_SEED: int = 20251126
 """Default seed of every demo sample (the paper's arXiv month, written as a date)."""

@@ -33,7 +33,7 @@ def inference_figure(result: InferenceResult, stem: str = "inference") -> Drawn 
     height = 0.9 + 0.16 * len(rows)
     fig = Figure(figsize=(WIDTH, height))
     left, right = fig.add_axes((0.2, 0.6 / height, 0.42, 1 - 1.0 / height)), fig.add_axes((0.74, 0.6 / height, 0.24, 1 - 1.0 / height))
-    for i, (model, c) in enumerate(rows):
+    for i, (_model, c) in enumerate(rows):
         y = len(rows) - 1 - i
         scale = c.classical_se if c.classical_se > 0 else 1.0
         lo_c, hi_c = (c.classical_low - c.classical_estimate) / scale, (c.classical_high - c.classical_estimate) / scale

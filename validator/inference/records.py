@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from validator.checks.record import MetricValue
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from validator.checks.record import MetricValue
 from validator.inference.pairing import PairCounts
 
 __all__ = ["AgreementRow", "CoefficientInference", "InferenceResult", "ModelInference", "ModelStatus"]

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from validator.spec.model import ModelSpec, StudySpec
 from validator.spec.yaml_source import Reader as _Reader
 from validator.spec.yaml_source import join_path as _join
-from validator.spec.model import ModelSpec, StudySpec
 
 __all__ = ["INFERENCE_KEYS", "AgreementSpec", "InferenceSection", "default_section", "parse_inference"]
 

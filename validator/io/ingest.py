@@ -10,11 +10,10 @@ file's line number is given as well.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd

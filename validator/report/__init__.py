@@ -9,7 +9,7 @@ the result records of :func:`validator.check`; it computes no statistic.
 from __future__ import annotations
 
 from validator.report.build import COMPARISON, ReportOutput, ReportSet, build_reports, parse_formats, run_names
-from validator.report.render import RenderError, Renderer, find_renderer
+from validator.report.render import Renderer, RenderError, find_renderer
 
 __all__ = [
     "COMPARISON",

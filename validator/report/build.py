@@ -21,14 +21,14 @@ import shutil
 import string
 import sys
 from collections.abc import Sequence
-from contextlib import ExitStack
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from validator.errors import UsageError
 from validator.outputs import StagedFolder
-from validator.provenance import PACKAGES, package_versions
+from validator.provenance import PACKAGES, display_path, package_versions
 from validator.report import comparison as comparison_sections
 from validator.report import figures
 from validator.report.constructs import RunFigures, alignment_section, coherence_section, heterogeneity_section
@@ -37,8 +37,7 @@ from validator.report.escape import safe_name, yaml_md, yaml_plain
 from validator.report.methods import Provenance, methods_section, reproducibility_section
 from validator.report.other_checks import other_checks_section
 from validator.report.recovery_section import recovery_section
-from validator.provenance import display_path
-from validator.report.render import FORMATS, Preference, RenderError, Renderer, RenderFailure, RenderJob, failure_message, find_renderer
+from validator.report.render import FORMATS, Preference, Renderer, RenderError, RenderFailure, RenderJob, failure_message, find_renderer
 from validator.report.verdict import gate_status, verdict_section
 from validator.results import CheckResult, SimulationResult
 from validator.spec.bundled import bundled_dir

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from validator.provenance import display_path
-from validator.report import markdown as mdx
-from validator.report.escape import md
 from validator.present.formatting import fmt_level
 from validator.present.leaderboard import leaderboard_table, ranked
+from validator.provenance import display_path
 from validator.recovery.present import TABLE2_HEADERS, table2_cells
+from validator.report import markdown as mdx
+from validator.report.escape import md
 from validator.report.verdict import gate_status
 from validator.results import CheckResult, SimulationResult
 

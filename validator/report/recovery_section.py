@@ -12,6 +12,7 @@ from validator.report.constructs import RunFigures
 from validator.report.escape import md
 from validator.results import CheckResult, SimulationResult
 
+
 def _equal_n(sim: SimulationResult) -> str:
     notes = equal_n_notes(sim.recovery_check)
     if not notes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from validator.gates.records import threshold_text
 from validator.present.formatting import fmt_level
 from validator.report import markdown as mdx
-from validator.report.escape import md, md_code
+from validator.report.escape import md
 from validator.results import CheckResult, SimulationResult
 
 

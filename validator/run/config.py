@@ -16,7 +16,6 @@ from validator.spec.model import StudySpec
 from validator.verdict.decide import FAIL_ON, FailOn
 
 
-
 @dataclass(frozen=True)
 class RunConfig:
     """Everything one run needs to know, checked: the study, the inputs, the settings.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING, Any, cast
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from validator.errors import UsageError
 from validator.io.ingest import SetAsideRow

@@ -41,13 +41,13 @@ from validator.simulate.model import SimulationSpec
 from validator.simulate.plan import Participant
 from validator.simulate.progress import Progress
 from validator.simulate.prompts import conversation, prompt_digest
-from validator.simulate.schema import response_format
 from validator.simulate.retry import (
     RetryPolicy,
     backoff_delay,
     is_retryable_status,
     parse_retry_after,
 )
+from validator.simulate.schema import response_format
 
 __all__ = ["RunCounts", "RunSettings", "ServerRefused", "request_tag", "run_participants"]
 

@@ -20,9 +20,9 @@ from typing import Any, TextIO
 
 from validator._version import __version__
 from validator.errors import UsageError
+from validator.outputs import OutputGuard
 from validator.simulate.budget import Budget, estimate_prompt_tokens
 from validator.simulate.credentials import Redactor, public_url, resolve_api_key
-from validator.outputs import OutputGuard
 from validator.simulate.journal import Journal, JournalState, ParticipantState, read_records, replay
 from validator.simulate.model import SimulationSpec
 from validator.simulate.output import output_table, write_csv_atomic

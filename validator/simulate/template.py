@@ -18,8 +18,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from validator.errors import SpecError
 from validator.did_you_mean import did_you_mean
+from validator.errors import SpecError
 
 __all__ = ["Template", "parse_template", "TemplateError"]
 
