@@ -61,6 +61,6 @@ class CheckEntry:
     headline: Callable[[Any, PresentOptions], str | None] | None = None
 
 
-def item_name(item: object) -> str:
+def item_name(item: Any) -> str:
     """The key of one item of a per-item check (its spec ``name``)."""
     return str(item.name)
