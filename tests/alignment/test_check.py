@@ -262,3 +262,15 @@ def test_floors_are_random_relabellings_that_keep_each_group_s_sizes():
     overall = result.variable("score").overall
     assert overall.js.floor is not None and overall.js.floor.draws == 200
     assert overall.js.within_floor == (overall.js.plug_in <= overall.js.floor.p95)  # type: ignore[operator]
+
+
+def test_sides_of_very_different_sizes_pair_their_bootstrap_chunks(monkeypatch):
+    """A simulated file much larger than the human one: both sides are resampled in chunks of the
+    same number of replicates (it failed with mismatched shapes once the files passed ~4,000 rows)."""
+    from validator.bootstrap import weights
+
+    monkeypatch.setattr(weights, "CHUNK_CELLS", 2_000)  # the same effect at test sizes: 20 vs 5 replicates per chunk
+    result = compare_distributions(dataset(frame(100, 1)), dataset(frame(400, 2)), TINY.distributions, CheckContext(seed=1, replicates=50))
+    for variable in result.variables:
+        js = variable.overall.js
+        assert js.interval is not None and js.interval.low <= js.estimate <= js.interval.high

@@ -47,7 +47,7 @@ from validator.alignment.distances import (
 )
 from validator.alignment.permutation import permutation_labels, strata_codes
 from validator.alignment.uncertainty import distance_metric, mean_distance_metric
-from validator.bootstrap.weights import bootstrap_weights
+from validator.bootstrap.weights import bootstrap_weights, chunk_size
 from validator.checks.context import CheckContext
 from validator.checks.joint_floor import (
     Flag,
@@ -443,7 +443,12 @@ def _compare_group(
     n_h_rows, n_s_rows = int(h_mask.sum()), int(s_mask.sum())
     if ctx.replicates and n_h_rows and n_s_rows:
         rng_h, rng_s = ctx.rng("distribution", key, "human"), ctx.rng("distribution", key, "sim")
-        for w_h, w_s in zip(bootstrap_weights(n_h_rows, ctx.replicates, rng_h), bootstrap_weights(n_s_rows, ctx.replicates, rng_s)):
+        # Both sides in chunks of the same number of replicates (sized for the larger side), so that
+        # the i-th chunks pair up replicate by replicate whatever the two files' sizes.
+        step = chunk_size(max(n_h_rows, n_s_rows), ctx.replicates)
+        human_chunks = bootstrap_weights(n_h_rows, ctx.replicates, rng_h, step=step)
+        sim_chunks = bootstrap_weights(n_s_rows, ctx.replicates, rng_s, step=step)
+        for w_h, w_s in zip(human_chunks, sim_chunks):
             for coded in coded_all:
                 hc, hs = _side_counts(coded, "human", h_mask, w_h)
                 sc, ss = _side_counts(coded, "sim", s_mask, w_s)

@@ -31,18 +31,19 @@ def chunk_size(n: int, total: int) -> int:
     return max(1, min(total, CHUNK_CELLS // max(n, 1)))
 
 
-def bootstrap_weights(n: int, replicates: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+def bootstrap_weights(n: int, replicates: int, rng: np.random.Generator, *, step: int | None = None) -> Iterator[np.ndarray]:
     """Chunks of bootstrap frequency weights, each of shape (b, n), b rows per chunk.
 
     Definition: each replicate draws n row indices uniformly with replacement;
-    a row's weight is the number of times it was drawn.
+    a row's weight is the number of times it was drawn. ``step`` fixes the
+    replicates per chunk (two samples resampled side by side need the same chunks).
     """
-    return resample_weights(n, n, replicates, rng)
+    return resample_weights(n, n, replicates, rng, step=step)
 
 
-def resample_weights(n_rows: int, size: int, draws: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+def resample_weights(n_rows: int, size: int, draws: int, rng: np.random.Generator, *, step: int | None = None) -> Iterator[np.ndarray]:
     """Chunks of weights for samples of ``size`` rows drawn with replacement from ``n_rows`` rows."""
-    step = chunk_size(max(n_rows, size), draws)
+    step = step or chunk_size(max(n_rows, size), draws)
     done = 0
     while done < draws:
         b = min(step, draws - done)
