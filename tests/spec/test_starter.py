@@ -139,7 +139,7 @@ def test_simval_check_runs_with_the_starter_on_the_demo_files(
     assert main(["spec", "init", human, sim, "-o", str(spec)]) == 0
     if stubs:
         spec.write_text(uncommented(spec.read_text()))
-    assert main(["check", human, sim, "--spec", str(spec), "--bootstrap", "0" if stubs else "50"]) == 0
+    assert main(["check", human, sim, "--spec", str(spec), "--bootstrap", "0" if stubs else "50", "-v"]) == 0
     out = capsys.readouterr().out
     if stubs:
         assert "Distributional alignment" in out and "answer_patterns" in out
