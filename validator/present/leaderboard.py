@@ -65,6 +65,10 @@ def leaderboard_table(result: CheckResult) -> Table:
     """The ranked leaderboard: the best run marked ``best``, failing runs in capitals."""
     rows: list[list[str | Cell]] = []
     order = ranked(result)
+    # File names without their folder when that keeps them apart: the column stays narrow enough not to wrap.
+    names = {sim.label: sim.label.replace("\\", "/").rsplit("/", 1)[-1] for sim in order}
+    if len(set(names.values())) < len(names):
+        names = {sim.label: sim.label for sim in order}
     for rank, sim in enumerate(order, start=1):
         n = _headline_numbers(sim)
         verdict = (n["verdict"] or "-").upper() if n["verdict"] == "fail" else (n["verdict"] or "-")
@@ -78,7 +82,7 @@ def leaderboard_table(result: CheckResult) -> Table:
         rows.append(
             [
                 str(rank),
-                Cell(sim.label + mark, strong=bool(mark)),
+                Cell(names[sim.label] + mark, strong=bool(mark)),
                 Cell(verdict, strong=n["verdict"] == "fail"),
                 fmt_number(n["f1_sign"]),
                 fmt_number(n["fpr"]),
