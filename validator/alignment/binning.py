@@ -1,6 +1,6 @@
 """Turn a variable into integer category codes and (weighted) count vectors.
 
-Distributional alignment (STUDY.md) compares the human and the simulated
+Distributional alignment (docs/metrics.md) compares the human and the simulated
 distribution of a variable as count vectors over K categories: a belief is
 binned into ten equal bins over [0, 100], the right edge 100 falling in the
 last bin; a categorical variable uses its categories. A code of ``-1`` marks a

@@ -1,7 +1,7 @@
 """Distributional alignment: how far the simulated distribution of each variable is from the human one.
 
 Per variable, overall and within every level of every breakdown: the
-Jensen-Shannon distance (base 2, in [0, 1]; STUDY.md), the total variation
+Jensen-Shannon distance (base 2, in [0, 1]; docs/metrics.md), the total variation
 distance, and for numeric variables the Wasserstein-1 distance, the two-sample
 Kolmogorov-Smirnov test and the dispersion ratio SD(sim) / SD(human); for
 categorical ones a chi-square test of homogeneity. ``mean_js`` is the mean JS

@@ -7,7 +7,7 @@ probabilities itself and works on any leading dimensions: counts of shape
 (B, K) arrays are handled in one call; the two arguments broadcast against each
 other. A 1-D input gives a float. A distance is NaN when either total is 0.
 
-The headline measure (STUDY.md, "Distributional alignment") is the
+The headline measure (docs/metrics.md, "Distributional alignment") is the
 Jensen-Shannon distance with base-2 logarithms, in [0, 1]. The others
 (total variation, Wasserstein-1, Kolmogorov-Smirnov on the binned support,
 the dispersion ratio) and the two point-estimate tests are secondary views.

@@ -4,7 +4,7 @@ For each target (a belief variable and the action it maps to), among
 respondents whose belief is strictly the highest of the compared beliefs (ties
 excluded), the share who take the mapped action: P(action_k | belief k
 highest). The gap pools the targets, weighting each by its group size
-(STUDY.md; the reference study's humans: 24.7%). Percentile bootstrap
+(docs/metrics.md; the reference study's humans: 24.7%). Percentile bootstrap
 intervals for every share, both gaps and the difference sim - human.
 
 The default verdict asks whether the difference is one a fresh human sample

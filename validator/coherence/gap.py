@@ -1,6 +1,6 @@
 """Belief-action coherence: the value-action gap.
 
-Definition (STUDY.md, "Belief-action coherence (value-action gap)"): among
+Definition (docs/metrics.md, "Belief-action coherence (value-action gap)"): among
 respondents whose highest belief is "security only at Target k" (ties
 excluded), the share who nevertheless attack Target k:
 ``P(attack T1 | T1 highest)``, ``P(attack T2 | T2 highest)``, and their

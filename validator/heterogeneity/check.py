@@ -1,7 +1,7 @@
 """Heterogeneity: unique response structures, compared at equal n.
 
 The number of distinct value tuples over the declared columns (the reference
-study: distinct (belief_t1, belief_t2, belief_both) triples; STUDY.md). It
+study: distinct (belief_t1, belief_t2, belief_both) triples; docs/metrics.md). It
 grows with sample size, so the larger dataset is also subsampled without
 replacement to the smaller one's n, and the mean count over draws is reported
 with its 2.5-97.5 percentile range. The Shannon entropy (bits) of the

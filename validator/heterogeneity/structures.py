@@ -1,6 +1,6 @@
 """Heterogeneity: the number of unique response structures.
 
-Definition (STUDY.md, "Heterogeneity"): a response structure is the tuple of a
+Definition (docs/metrics.md, "Heterogeneity"): a response structure is the tuple of a
 respondent's values over the declared columns; in the reference study the
 (belief_t1, belief_t2, belief_both) triple. Heterogeneity is the number of
 distinct structures. Rows with a missing value in any structure column are left

@@ -1,6 +1,6 @@
 """Classify one coefficient's recovery and total the outcomes.
 
-Definitions (STUDY.md, "Coefficient recovery (sign-aware)"): a coefficient is
+Definitions (docs/metrics.md, "Coefficient recovery (sign-aware)"): a coefficient is
 significant when its p-value is below alpha. Compared between the human data
 (the reference) and the simulation it is
 
@@ -133,7 +133,7 @@ def summarize(outcomes: Sequence[Outcome]) -> RecoverySummary:
     ``FPR = FP/(FP+TN)``, ``FNR = FN/(TP+FN+flips)``,
     ``F1(Sign) = 2TP/(2TP+FP+FN)``, ``F1 strict = 2TP/(2TP+FP+FN+2 flips)``;
     a ratio with a zero denominator is None. Reference: Wang et al. (2025),
-    arXiv 2511.21218, and STUDY.md.
+    arXiv 2511.21218, and docs/metrics.md.
 
     >>> s = summarize(["TP"] * 10 + ["FP"] * 3 + ["FN"] * 3 + ["TN"] * 6)
     >>> round(s.fpr, 4), round(s.fnr, 4), round(s.f1_sign, 4)

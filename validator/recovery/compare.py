@@ -7,7 +7,7 @@ coefficient estimable in both datasets (:mod:`validator.recovery.classify`) and
 adds two closeness measures per coefficient, :func:`std_diff` and
 :func:`ci_overlap`.
 
-What leaves the comparison (STUDY.md): a model not estimable on either side
+What leaves the comparison (docs/metrics.md): a model not estimable on either side
 contributes no coefficients; in a model estimable on both sides, a term present
 in one fit only, or whose estimate or adjusted p-value is not a finite number on
 either side, is excluded and listed in ``ModelComparison.excluded_terms``.

@@ -3,7 +3,7 @@
 Each bootstrap replicate resamples the human rows and the simulated rows
 independently, refits every model on both (all replicates at once, see
 :mod:`validator.bootstrap.batched`), classifies every coefficient exactly as
-the point estimate does (STUDY.md) and computes the totals and FPR, FNR,
+the point estimate does (docs/metrics.md) and computes the totals and FPR, FNR,
 F1(Sign) and strict F1 with the same function as the point estimate
 (:func:`validator.recovery.classify.recovery_totals`).
 
@@ -396,7 +396,7 @@ def coefficient_draws(
 
 
 def recovery_statistics(human: CoefficientDraws, sim: CoefficientDraws) -> dict[str, np.ndarray]:
-    """Per replicate, the recovery totals and rates of STUDY.md (paper's convention, strict F1 beside)."""
+    """Per replicate, the recovery totals and rates of docs/metrics.md (paper's convention, strict F1 beside)."""
     valid = human.valid & sim.valid
     counts = outcome_counts(human.significant, sim.significant, human.sign, sim.sign, valid)
     return recovery_totals(counts)
