@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tabulate import tabulate
-
 from validator.io.ingest import Dataset
 from validator.models.types import ModelFit
 from validator.present.checks import check_views, options_for
@@ -157,7 +155,3 @@ def quiet_lines(result: CheckResult) -> str:
     """Only the verdicts, one line per simulated dataset (``--quiet``, for CI logs)."""
     return "\n".join(verdict_summary(sim) for sim in result.simulations)
 
-
-def table_text(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain tabulate table (for small listings such as ``gates list``)."""
-    return tabulate(rows, headers=list(headers), tablefmt="simple", disable_numparse=True)

@@ -33,9 +33,6 @@ class Plan:
     prepare: tuple[CheckEntry, ...]
     tasks: tuple[CheckTask, ...]
 
-    def tasks_of(self, sim_index: int) -> tuple[CheckTask, ...]:
-        return tuple(task for task in self.tasks if task.sim_index == sim_index)
-
 
 def make_plan(config: RunConfig) -> Plan:
     """Every (check, item) the spec asks for, for every simulated dataset."""
