@@ -1,4 +1,4 @@
-"""``simval check`` says when it used the default spec: a file of another study fails on hunt2025's columns."""
+"""``simval check`` says what it could not do: the default spec it used, a spec without models."""
 
 from __future__ import annotations
 
@@ -35,3 +35,38 @@ def test_a_missing_file_is_not_blamed_on_the_spec(tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     assert code == 2
     assert "file not found" in err and HINT not in err
+
+
+@pytest.fixture
+def spec_without_models(tmp_path: Path) -> Path:
+    import yaml
+
+    from validator.spec.bundled import bundled_spec_path
+
+    spec = yaml.safe_load(bundled_spec_path("hunt2025").read_text())
+    del spec["models"]
+    path = tmp_path / "nomodels.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def test_a_spec_without_models_says_recovery_is_not_checked(
+    spec_without_models: Path, demo_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", str(demo_paths["human"]), str(demo_paths["unfinetuned"]), "--spec", str(spec_without_models), "--bootstrap", "0"])
+    out = capsys.readouterr().out
+    assert code == 0  # inconclusive exits 0 unless --fail-on inconclusive
+    assert "the spec declares no models, so no coefficient can be compared" in out
+    assert "no models declared in the spec" in out and "models estimable: 0 of 0" not in out
+
+
+def test_with_strict_a_spec_without_models_is_an_error(
+    spec_without_models: Path, demo_paths: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", str(demo_paths["human"]), str(demo_paths["unfinetuned"]), "--spec", str(spec_without_models), "--strict"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"simval: error: {spec_without_models}, at models: the spec declares no models, so no coefficient can be compared "
+        "(add a models: section); --strict makes this an error"
+    ]

@@ -188,3 +188,30 @@ def test_point_totals_and_replicate_totals_come_from_one_function() -> None:
     totals = classify.recovery_totals(counts)
     for key, value in point.summary.to_dict().items():
         assert (value is None and np.isnan(totals[key][0])) or totals[key][0] == pytest.approx(value)
+
+
+def _labelled(terms: tuple[tuple[str, str], ...]) -> StudySpec:
+    study = load_spec("hunt2025")
+    models = tuple(replace(m, terms=terms) if m.id == "m2" else m for m in study.models)
+    return replace(study, models=models)
+
+
+def test_a_declared_term_label_is_what_the_coefficient_shows_and_the_formula_term_stays() -> None:
+    study = _labelled((("belief_t1", "Belief in Target 1 (%)"),))
+    human = generate_human(300, seed=4)
+    dataset = read_dataset(human, study, label="human")
+    fits = fit_models(study.models, dataset.frame, alpha=study.alpha, correction=study.correction)
+    _, result, _ = recovery_part(study, dataset, fits, None, "sim", dataset, CheckContext(seed=1, replicates=0, equal_n_draws=0), study.alpha)
+    labels = {(c.model, c.term): c.label for c in result.coefficients}
+    assert labels[("m2", "belief_t1")] == "Belief in Target 1 (%)"
+    assert labels[("m1", "belief_t1")] == "belief_t1"  # only m2 declared it
+    assert result.to_dict()["coefficients"][0]["term"] == result.coefficients[0].term
+    assert not result.warnings
+
+
+def test_a_term_label_naming_no_fitted_term_is_a_warning_that_lists_the_model_terms() -> None:
+    study = _labelled((("belief_t3", "nothing"),))
+    dataset = read_dataset(generate_human(300, seed=4), study, label="human")
+    fits = fit_models(study.models, dataset.frame, alpha=study.alpha, correction=study.correction)
+    _, result, _ = recovery_part(study, dataset, fits, None, "sim", dataset, CheckContext(seed=1, replicates=0, equal_n_draws=0), study.alpha)
+    assert any("models[1].terms names 'belief_t3', which is no term of model m2" in w and "belief_t1" in w for w in result.warnings)

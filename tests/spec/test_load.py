@@ -166,3 +166,24 @@ def test_construct_sections_of_the_reference_spec_follow_study_md():
     assert (gap.action, gap.beliefs) == ("decision", beliefs)
     assert [(t.belief, t.action) for t in gap.targets] == [("belief_t1", "attack_t1"), ("belief_t2", "attack_t2")]
     assert spec.uncertainty.bootstrap == 1000
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ("belief_t1", r"models\[0\]\.terms: expected a mapping from term to label"),
+        ({"belief_t1": ["a"]}, r"models\[0\]\.terms\.belief_t1: expected text"),
+        ({"belief_t1": "x" * 81}, r"models\[0\]\.terms\.belief_t1: a term label has at most 80 characters"),
+    ],
+)
+def test_term_labels_are_a_mapping_of_short_texts(tmp_path, terms, message) -> None:
+    import yaml
+
+    from validator.errors import SpecError
+
+    spec = {"name": "t", "columns": {"y": {"type": "boolean"}, "belief_t1": {"type": "numeric"}},
+            "models": [{"id": "m1", "family": "logit", "formula": "y ~ belief_t1", "terms": terms}]}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with pytest.raises(SpecError, match=message):
+        load_spec(str(path))

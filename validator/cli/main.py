@@ -84,7 +84,7 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="B",
         help="bootstrap replicates for intervals and noise floors (default: the spec's, 1000; 0 switches them off)",
     )
-    p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside")
+    p.add_argument("--strict", action="store_true", help="a row that breaks a rule is an error (exit 2) instead of being set aside; so is a spec without models")
     p.add_argument("--quiet", action="store_true", help="print only the verdicts")
     p.add_argument(
         "-v",

@@ -10,6 +10,7 @@ from tabulate import tabulate
 from validator.inference.pilot import PilotResult
 from validator.inference.planning import Plan
 from validator.inference.records import InferenceResult
+from validator.present.terms import readable_term
 
 __all__ = ["WIDTH", "format_inference", "format_pilot", "format_plan"]
 
@@ -57,7 +58,7 @@ def format_inference(result: InferenceResult, *, coefficients: bool = True) -> s
         for model in result.models:
             for c in model.coefficients:
                 rows.append([
-                    model.model, c.term[:18], _g(c.classical_estimate), _ci(c.classical_low, c.classical_high),
+                    model.model, readable_term(c.term), _g(c.classical_estimate), _ci(c.classical_low, c.classical_high),
                     _g(c.ppi_estimate), _ci(c.ppi_low, c.ppi_high), f"{c.lam:.2f}", f"{c.effective_n:,.0f}",
                 ])
         if rows:
@@ -93,7 +94,7 @@ def format_pilot(pilot: PilotResult) -> str:
     lines.append(_wrap(f"  Recovery against the full study: F1(Sign) PPI++ {_g(f1_p)}, human-only pilot {_g(f1_c)}; "
                        f"FPR {_g(pilot.recovery_ppi.get('fpr'))} vs {_g(pilot.recovery_classical.get('fpr'))}"))
     rows = [
-        [c.model, c.term[:18], _g(c.full_estimate), _ci(c.pilot_low, c.pilot_high), _ci(c.ppi_low, c.ppi_high),
+        [c.model, readable_term(c.term), _g(c.full_estimate), _ci(c.pilot_low, c.pilot_high), _ci(c.ppi_low, c.ppi_high),
          "yes" if c.ppi_covers else "NO", f"{c.width_ratio:.2f}"]
         for c in pilot.coefficients
     ]

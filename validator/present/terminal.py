@@ -54,6 +54,8 @@ def set_aside_table(dataset: Dataset, width: int, limit: int = 10) -> str:
 
 
 def models_line(fits: Sequence[ModelFit]) -> str:
+    if not fits:
+        return "no models declared in the spec"
     estimable = [f for f in fits if f.estimable]
     line = f"models estimable: {len(estimable)} of {len(fits)}"
     failed = [f for f in fits if not f.estimable]

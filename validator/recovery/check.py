@@ -31,6 +31,7 @@ from validator.models.design import Design, build_design
 from validator.models.fit import correct_p_values, fit_models
 from validator.models.types import ModelFit
 from validator.recovery.compare import compare_fits
+from validator.recovery.labels import label_terms
 from validator.recovery.records import SUMMARY_KEYS, RecoveryResult
 from validator.recovery.uncertainty import (
     RecoveryUncertainty,
@@ -153,6 +154,10 @@ def fresh_sample_null(
     return FreshSampleNull(stats, fitted, n_sim)
 
 
+#: Why recovery cannot be judged for a spec without models (also the ``--strict`` error's reason).
+NO_MODELS = "the spec declares no models, so no coefficient can be compared (add a models: section)"
+
+
 def recovery_part(
     study: StudySpec,
     human: Dataset,
@@ -169,8 +174,8 @@ def recovery_part(
     check_resample_column(sim, resample_by)
     sim_fits = fit_models(study.models, sim.frame, alpha=alpha, correction=study.correction)
     h_fits, s_fits = same_family(human_fits, sim_fits, study.correction)
-    point = compare_fits(h_fits, s_fits, alpha=alpha)
-    warnings = cluster_warnings(study.models, (("human", human), ("simulated", sim)), resample_by)
+    point, label_warnings = label_terms(study.models, (*h_fits, *s_fits), compare_fits(h_fits, s_fits, alpha=alpha))
+    warnings = (*label_warnings, *cluster_warnings(study.models, (("human", human), ("simulated", sim)), resample_by))
     uncertainty = None
     null = None
     replicates = human_replicates
@@ -188,6 +193,8 @@ def recovery_part(
         if ctx.replicates and replicates is not None:
             null = fresh_sample_null(study, human, h_fits, replicates, sim, point, ctx, alpha=alpha)
     verdict, limits = default_verdict(point, null, level=ctx.level)
+    if not study.models:
+        verdict = ConstructVerdict("inconclusive", NO_MODELS)
     return s_fits, replace(point, warnings=warnings, default_verdict=verdict, verdict_limits=limits), uncertainty
 
 

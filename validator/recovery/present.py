@@ -118,7 +118,7 @@ def coefficient_table(recovery: RecoveryResult, options: PresentOptions, correct
         rows.append(
             [
                 c.model,
-                readable_term(c.term),
+                c.label or readable_term(c.term),
                 *human,
                 *sim,
                 Cell(OUTCOME_LABELS[c.outcome], strong=c.outcome == "sign_flip"),
@@ -153,6 +153,8 @@ def recovery_tables(check: RecoveryCheck, options: PresentOptions) -> Sequence[T
 def recovery_headline(check: RecoveryCheck, options: PresentOptions) -> str:
     """'F1(Sign) 0.815 [0.6, 0.9], FPR 0.333, FNR 0.154, sign flips 0 of 13 human findings; 22 coefficients'."""
     s = check.result.summary
+    if not check.result.models:
+        return "not checked: the spec declares no models"
     if not s.n_coefficients:
         return "no coefficient could be compared"
     bounds = dict(check.uncertainty.intervals) if check.uncertainty else {}

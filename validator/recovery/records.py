@@ -80,6 +80,8 @@ class CoefficientComparison:
     # Additive to the agreed field list: the p-values that decided significance.
     human_p_adjusted: float | None = None
     sim_p_adjusted: float | None = None
+    #: What a person reads for ``term``: the spec's label for it, else its readable name (``race[black]``).
+    label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (field order, NaN as None)."""

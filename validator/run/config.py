@@ -74,6 +74,11 @@ def configure(
     from validator.spec.load import load_spec
 
     study = spec if isinstance(spec, StudySpec) else load_spec(spec)
+    if strict and not study.models:
+        from validator.errors import SpecError
+        from validator.recovery.check import NO_MODELS
+
+        raise SpecError(f"{NO_MODELS}; --strict makes this an error", source=study.source, path="models")
     test_alpha = study.alpha if alpha is None else alpha
     if not 0.0 < test_alpha < 1.0:
         raise UsageError(f"alpha must lie strictly between 0 and 1, got {test_alpha:g}")

@@ -47,6 +47,7 @@ from validator.spec.model import (
 )
 from validator.spec.yaml_source import (
     Reader,
+    describe_kind,
     join_path,
     read_yaml,
     read_yaml_file,
@@ -96,7 +97,7 @@ COLUMN_KEYS = (
 )
 CONSTRAINT_KEYS = ("name", "expr", "message")
 DERIVED_KEYS = ("name", "expr", "description")
-MODEL_KEYS = ("id", "label", "family", "formula", "subset", "cov_type", "cluster", "description")
+MODEL_KEYS = ("id", "label", "family", "formula", "subset", "cov_type", "cluster", "description", "terms")
 CORRECTION_KEYS = ("method", "scope")
 
 
@@ -414,6 +415,7 @@ def parse_spec(document: Any, *, source: str, sha256: str = "") -> StudySpec:
                 cov_type=cov_type,  # type: ignore[arg-type]
                 cluster=cluster,
                 description=r.text(body.get("description"), join_path(path, "description"), optional=True) or "",
+                terms=_term_labels(r, body.get("terms"), join_path(path, "terms")),
             )
         )
 
@@ -481,3 +483,29 @@ def load_spec(name_or_path: str | os.PathLike[str] = "hunt2025") -> StudySpec:
     source = f"bundled:{path.stem}" if path == bundled_spec_path(path.stem) and str(name_or_path) == path.stem else str(path)
     text = read_yaml_file(path, source=source, what="the spec")
     return parse_spec_text(text, source=source)
+
+
+#: The longest term label a spec may give: it is printed in table cells and figure margins.
+TERM_LABEL_MAX = 80
+
+
+def _term_labels(r: Reader, raw: Any, path: str) -> tuple[tuple[str, str], ...]:
+    """``terms: {"race[black]": "Black (vs white)"}``: a readable label per term, checked as text.
+
+    The keys cannot be checked against the model here (categorical levels are only
+    known once the data are read); the recovery check warns about a key that names
+    no fitted term.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise r.fail(path, f"expected a mapping from term to label, such as {{'race[black]': 'Black'}}, got {describe_kind(raw)}")
+    labels: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        term = r.text(key, join_path(path, str(key)))
+        label = r.text(value, join_path(path, str(key)))
+        assert term is not None and label is not None
+        if len(label) > TERM_LABEL_MAX:
+            raise r.fail(join_path(path, term), f"a term label has at most {TERM_LABEL_MAX} characters, this one {len(label)}")
+        labels.append((term, label))
+    return tuple(labels)

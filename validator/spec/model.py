@@ -111,6 +111,8 @@ class ModelSpec:
     cov_type: CovType = "nonrobust"
     cluster: str | None = None
     description: str = ""
+    #: Readable labels for terms, as declared (key: the formula term or its readable name, e.g. ``race[black]``).
+    terms: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
