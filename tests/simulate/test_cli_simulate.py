@@ -203,3 +203,21 @@ def test_ctrl_c_keeps_every_answer_and_the_rerun_finishes(fs, demo_paths, tmp_pa
     oks = Counter((r["participant"], r["turn"]) for r in journal if r["type"] == "response" and r["status"] == "ok")
     assert len(oks) == 120 and set(oks.values()) == {1}
     assert total - 120 <= 4 and first < 120  # at most the requests in flight were sent twice
+
+
+def test_a_server_that_refuses_every_connection_exits_1_and_says_why(demo_paths, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "sim.csv"
+    result = simval(
+        "simulate", "--personas", str(demo_paths["human"]), "--out", str(out), "--model", "m",
+        "--base-url", f"http://127.0.0.1:{port}/v1", "--n", "3", "--max-attempts", "2", "--backoff", "0.01",
+        "--progress", "none",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0 answered, 3 failed" in result.stdout
+    assert "why 3 participants failed in this run:\n  3 x turn 1: gave up after 2 attempts (connection:" in result.stdout
+    assert "(complete)" not in result.stdout and "--retry-failed asks them again" in result.stdout

@@ -7,6 +7,7 @@ import sys
 
 from validator.errors import UsageError
 
+#: Not every participant answered: stopped by the budget (rerun to resume) or some recorded as failed.
 EXIT_INCOMPLETE = 1
 
 
@@ -70,4 +71,4 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     print(format_report(report))
-    return 0 if report.complete else EXIT_INCOMPLETE
+    return 0 if report.complete and not report.failed else EXIT_INCOMPLETE

@@ -88,6 +88,40 @@ def fitted_widths(natural: Sequence[int], width: int, words: Sequence[int] | Non
     return widths
 
 
+#: Where a name without spaces (a file name, a term) is broken when it must be: after one of these.
+_BREAK_AFTER = "_-./:,]"
+
+
+def _pieces(word: str, width: int) -> list[str]:
+    """``word`` cut into pieces of at most ``width``, after a separator where one is in the right half."""
+    pieces = []
+    while len(word) > width:
+        cut = max((word.rfind(mark, 0, width) for mark in _BREAK_AFTER), default=-1) + 1
+        if cut <= width // 2:
+            cut = width  # no separator late enough: break inside the word
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word] if word else pieces
+
+
+def wrap_cell(text: str, width: int) -> str:
+    """A cell's text in lines of at most ``width``: at spaces, and inside long names after separators.
+
+    >>> print(wrap_cell("sim_finetuned_balanced.csv (best)", 14))
+    sim_finetuned_
+    balanced.csv
+    (best)
+    >>> print(wrap_cell("374 vs 340", 6))
+    374 vs
+    340
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = [piece for word in paragraph.split() for piece in _pieces(word, width)]
+        lines.extend(textwrap.wrap(" ".join(words), width=width, break_long_words=True, break_on_hyphens=False) if words else [""])
+    return "\n".join(lines)
+
+
 def render_table(table: Table, width: int) -> str:
     """The table as tabulate's "simple" text, its title above and notes below, within ``width``."""
     natural, words = _natural(table)
@@ -102,6 +136,8 @@ def render_table(table: Table, width: int) -> str:
     if align:
         options["colalign"] = align
     if widths is not None:
+        # Wrapped here rather than by tabulate, which breaks a long file name at any character.
+        rows = [[wrap_cell(text, w) if len(text) > w else text for text, w in zip(row, widths)] for row in rows]
         options["maxcolwidths"] = widths
         options["maxheadercolwidths"] = [max(1, w - HEADER_PAD) for w in widths]
     body = tabulate(rows, headers=headers, **options) if rows else "(no rows)"  # type: ignore[arg-type]

@@ -13,6 +13,8 @@ import asyncio
 import os
 import secrets
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -329,6 +331,20 @@ def _show_message(message: dict[str, str]) -> list[str]:
     return [f"--- {message['role']} ---", message["content"]]
 
 
+#: How many distinct failure reasons the summary lists.
+FAILURE_REASONS_SHOWN = 5
+
+
+def failure_reasons(failures: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """Distinct failure reasons with how many participants each stopped, most frequent first (ties by text).
+
+    >>> failure_reasons([("1", "timeout"), ("2", "bad JSON"), ("3", "timeout")])
+    [('timeout', 2), ('bad JSON', 1)]
+    """
+    counts = Counter(why for _, why in failures)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def format_report(report: SimulationReport) -> str:
     """The summary printed after a run: participants, requests, retries, tokens, failures."""
     c = report.counts
@@ -348,14 +364,22 @@ def format_report(report: SimulationReport) -> str:
         lines.append(f"persona rows set aside (values the spec does not accept): {report.personas_set_aside} of {report.personas_read}")
     if report.outside_cells:
         lines.append(f"persona rows outside the spec's cells, not simulated: {report.outside_cells}")
-    for pid, why in report.failures[:5]:
-        lines.append(f"  failed: participant {pid}: {why}")
-    if len(report.failures) > 5:
-        lines.append(f"  ... and {len(report.failures) - 5} more (see the journal)")
+    if report.failures:
+        reasons = failure_reasons(report.failures)
+        lines.append(f"why {len(report.failures)} participant{'s' if len(report.failures) != 1 else ''} failed in this run:")
+        lines.extend(f"  {count} x {why}" for why, count in reasons[:FAILURE_REASONS_SHOWN])
+        hidden = len(reasons) - FAILURE_REASONS_SHOWN
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} other reasons (each participant's is in the journal)")
     if c.stopped:
         lines.append(f"stopped: {c.stopped}")
     if report.written:
-        state = "complete" if report.complete else f"PARTIAL, {report.pending} participants still to ask"
+        if not report.complete:
+            state = f"PARTIAL, {report.pending} participants still to ask"
+        elif report.failed:
+            state = f"every participant asked, {report.failed} of them failed: --retry-failed asks them again"
+        else:
+            state = "complete"
         lines.append(f"wrote {report.written} rows to {report.out} ({state})")
     lines.append(f"journal: {report.journal}")
     if not report.complete:
