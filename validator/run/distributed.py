@@ -82,6 +82,17 @@ def _import_distributed() -> ModuleType:
     return distributed
 
 
+def _remote_client(distributed: ModuleType, address: str) -> Any:
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+    except ValueError as exc:  # raised before any connection: the address itself is malformed
+        raise UsageError(f"'{address}' is not a Dask scheduler address ({exc}); give tcp://host:8786 or local:N") from None
+    except (OSError, TimeoutError):
+        raise UsageError(f"cannot reach a Dask scheduler at '{address}' within {CONNECT_TIMEOUT_S} s") from None
+    except Exception:  # noqa: BLE001 - something answered, but not as a scheduler (seen: a frame length of 3 EiB)
+        raise UsageError(f"the server at '{address}' did not answer as a Dask scheduler") from None
+
+
 @contextmanager
 def connect(scheduler: Scheduler) -> Iterator[Any]:
     """A ``distributed.Client`` of ``scheduler`` (a LocalCluster started for it), closed with its cluster on leaving."""
@@ -100,10 +111,7 @@ def connect(scheduler: Scheduler) -> Iterator[Any]:
         )
         client = distributed.Client(cluster)
     else:
-        try:
-            client = distributed.Client(scheduler.address, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, ValueError):
-            raise UsageError(f"cannot reach a Dask scheduler at '{scheduler.address}' within {CONNECT_TIMEOUT_S} s") from None
+        client = _remote_client(distributed, scheduler.address)
     try:
         yield client
     finally:
