@@ -99,13 +99,15 @@ def connect(scheduler: Scheduler) -> Iterator[Any]:
     distributed = _import_distributed()
     cluster = None
     if scheduler.address is None:
-        # Processes with one thread each; no dashboard (its fixed port would clash between
-        # runs on one machine); worker logs only for errors, so stderr stays simval's.
+        # Processes with one thread each; worker logs only for errors, so stderr stays simval's.
+        # No dashboard; the scheduler's HTTP server (health, metrics) starts anyway, on port
+        # 8787 by default, with a warning on stderr when another cluster holds it: any free port.
         cluster = distributed.LocalCluster(
             n_workers=scheduler.local_workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},
             silence_logs=logging.ERROR,
             env=WORKER_ENVIRONMENT,
         )
