@@ -151,7 +151,7 @@ class FakeClient:
     def submit(self, function: Any, *args: Any, **options: Any) -> FakeFuture:
         self.submitted.append(options)
         label = args[2]
-        value: Any = ValueError(f"task {label} failed") if label == "bad" else (f"dataset {label}", (f"record of {label}",))
+        value: Any = ValueError(f"task {label} failed") if label.startswith("bad") else (f"dataset {label}", (f"record of {label}",))
         return FakeFuture(f"key-{len(self.submitted)}", value)
 
     def cancel(self, futures: list[FakeFuture]) -> None:
@@ -207,4 +207,15 @@ def test_ctrl_c_or_a_failing_task_cancels_the_tasks_not_yet_done(monkeypatch: py
 
     with pytest.raises(type(failure)):
         run_on_cluster(client, _side(), work, lambda *_: None, interrupt)  # type: ignore[arg-type]
-    assert len(client.cancelled) == 3
+    assert {future.key for future in client.cancelled} == {"key-1", "key-2", "key-3"}
+
+
+def test_of_two_failing_datasets_the_first_in_input_order_is_raised_whichever_fails_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_distributed(monkeypatch, completion=[3, 0, 1, 2])  # dataset 3 fails first, dataset 1 later
+    client = FakeClient()
+    labels = ["s0", "bad1", "s2", "bad3"]
+    seen: list[int] = []
+    work = [(f"{label}.csv", label, [("check", None)]) for label in labels]
+    with pytest.raises(ValueError, match="task bad1 failed"):
+        run_on_cluster(client, _side(), work, lambda *_: None, lambda index, *_: seen.append(index))  # type: ignore[arg-type]
+    assert seen == [0]  # the datasets before the failing one are handed on, as in the local run

@@ -164,7 +164,8 @@ def run_on_cluster(
 
     ``progress`` is told the number of checks done as each dataset's task finishes;
     ``on_dataset`` gets the datasets in input order as soon as they and all before
-    them are done. An exception of a task, or Ctrl-C, cancels the tasks not yet done.
+    them are done. An exception of a task, or Ctrl-C, cancels the tasks not yet done;
+    of several failing datasets, the first in input order is the one raised.
     """
     distributed = _import_distributed()
     scattered = client.scatter(side, broadcast=True, hash=False)
@@ -177,17 +178,29 @@ def run_on_cluster(
     position = {future.key: index for index, future in enumerate(futures)}
     total = sum(len(checks) for _, _, checks in datasets)
     results: dict[int, tuple[Dataset, tuple[Any, ...]]] = {}
+    # The failing dataset reported is the first in input order, as in the local run, not the
+    # first to fail on the cluster: once one fails, later ones are cancelled, earlier ones awaited.
+    failed: tuple[int, Exception] | None = None
     done = 0
     next_out = 0
     try:
         for future in distributed.as_completed(futures):
             index = position[future.key]
-            results[index] = future.result()  # a task's exception is raised here
-            done += len(datasets[index][2])
-            progress("checks", done, total)
-            while next_out in results:
-                on_dataset(next_out, *results[next_out])
-                next_out += 1
+            if failed is not None and index > failed[0]:
+                continue  # cancelled, or finished after an earlier dataset failed
+            try:
+                results[index] = future.result()  # a task's exception is raised here
+            except Exception as exc:  # noqa: BLE001 - kept and raised below, once no earlier dataset can fail first
+                failed = (index, exc)
+                client.cancel(futures[index + 1 :])
+            else:
+                done += len(datasets[index][2])
+                progress("checks", done, total)
+                while next_out in results:
+                    on_dataset(next_out, *results[next_out])
+                    next_out += 1
+            if failed is not None and all(earlier in results for earlier in range(failed[0])):
+                raise failed[1]
     except BaseException:
         client.cancel(futures)
         raise
