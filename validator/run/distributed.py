@@ -41,6 +41,17 @@ CONNECT_TIMEOUT_S = 5
 #: thread, and threaded BLAS on top of N such processes only contends (validator/models/blas.py).
 WORKER_ENVIRONMENT = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")}
 
+#: A LocalCluster's own diagnostics, for a dashboard simval does not start: a sampling profiler
+#: every 10 ms in each worker, event-loop ticks every 20 ms, system and memory monitors. An idle
+#: 4-worker cluster spent 21% of a core on them, 2.8% with these settings (bench/bench_dask.py).
+QUIET_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
 INSTALL_HINT = 'running checks on a Dask cluster needs Dask distributed, which is not installed: pip install "simval[dask]"'
 
 
@@ -102,15 +113,18 @@ def connect(scheduler: Scheduler) -> Iterator[Any]:
         # Processes with one thread each; worker logs only for errors, so stderr stays simval's.
         # No dashboard; the scheduler's HTTP server (health, metrics) starts anyway, on port
         # 8787 by default, with a warning on stderr when another cluster holds it: any free port.
-        cluster = distributed.LocalCluster(
-            n_workers=scheduler.local_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": ":0"},
-            silence_logs=logging.ERROR,
-            env=WORKER_ENVIRONMENT,
-        )
+        import dask.config
+
+        with dask.config.set(QUIET_CLUSTER):  # read when the scheduler and the workers start
+            cluster = distributed.LocalCluster(
+                n_workers=scheduler.local_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": ":0"},
+                silence_logs=logging.ERROR,
+                env=WORKER_ENVIRONMENT,
+            )
         client = distributed.Client(cluster)
     else:
         client = _remote_client(distributed, scheduler.address)
