@@ -9,7 +9,7 @@ the checks) and assemble (records, gates, verdicts). Each step lives in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from validator.results import CheckResult
@@ -36,6 +36,8 @@ def check(
     gates: str | os.PathLike[str] | Sequence[Gate] | None = None,
     fail_on: str = "error",
     progress: ProgressHook | None = None,
+    scheduler: str | None = None,
+    on_dataset: Callable[[CheckResult], None] | None = None,
 ) -> CheckResult:
     """Validate one or more simulated datasets against a human one under a study spec.
 
@@ -48,17 +50,26 @@ def check(
     gates that replaces the spec's ``gates`` (and, with them, the default
     verdict rules); ``fail_on`` is ``error`` (warnings never fail), ``warning``
     or ``inconclusive`` (an inconclusive verdict fails too). ``progress`` is
-    called with (phase, done, total) as the run advances. Returns a
-    :class:`CheckResult` with ``.to_dict()``, ``.to_frame()`` and ``.passed``.
+    called with (phase, done, total) as the run advances. ``scheduler`` sends
+    the per-dataset work (reading each simulated file, its checks) to a Dask
+    distributed cluster: a scheduler address (``"tcp://host:8786"``) or
+    ``"local:N"`` for a LocalCluster of N worker processes started for the run;
+    the human side is computed once here and scattered to the workers, and the
+    results are identical to those of a run without it. It needs the ``dask``
+    extra (``pip install "simval[dask]"``); the workers read the simulated files
+    by the paths given. ``on_dataset`` is called, each time the next simulated
+    dataset in input order is done, with the results of the datasets done so far.
+    Returns a :class:`CheckResult` with ``.to_dict()``, ``.to_frame()`` and ``.passed``.
     """
-    from validator.run.assemble import assemble
+    from validator.run.assemble import assemble, streamed
     from validator.run.config import configure
     from validator.run.executor import execute
     from validator.run.plan import make_plan
 
     config = configure(
         human, sim, spec=spec, seed=seed, strict=strict, alpha=alpha, bootstrap=bootstrap,
-        exclude_human_rows=exclude_human_rows, workers=workers, gates=gates, fail_on=fail_on,
+        exclude_human_rows=exclude_human_rows, workers=workers, gates=gates, fail_on=fail_on, scheduler=scheduler,
     )
     plan = make_plan(config)
-    return assemble(config, plan, execute(plan, config, progress))
+    hook = streamed(config, plan, on_dataset) if on_dataset is not None else None
+    return assemble(config, plan, execute(plan, config, progress, hook))

@@ -6,12 +6,18 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from validator.api import check
 from validator.cli.output import check_inputs, guard_outputs, write_text
 from validator.errors import InputError, UsageError
 from validator.present.escape import terminal_block
-from validator.present.terminal import format_check, quiet_lines
+from validator.present.terminal import closing_lines, format_check, header_lines, quiet_lines, run_section, verdict_lines, verdict_summary
+from validator.present.text import terminal_width
+
+if TYPE_CHECKING:
+    from validator.present.progress import CheckProgress
+    from validator.results import CheckResult
 
 #: The spec ``simval check`` uses without ``--spec``.
 DEFAULT_SPEC = "hunt2025"
@@ -21,6 +27,56 @@ def with_default_spec_hint(error: InputError) -> InputError:
     """``error`` with a note that the default spec was used: a file of another study fails on the reference study's columns."""
     error.args = (f"{error.args[0]} (using the default spec {DEFAULT_SPEC}; pass --spec)", *error.args[1:])
     return error
+
+
+class StreamedOutput:
+    """The output of ``simval check`` printed as the run goes: each simulated dataset's part as soon as it
+    and every one before it are done (``validator.check``'s ``on_dataset``), the rest at the end.
+
+    ``--quiet``: one verdict line per dataset, the same lines as at the end, so it streams wherever
+    stdout goes. Otherwise only on a terminal, and only for more than one dataset: the header (spec,
+    settings, human data), then per dataset its verdict lines and its section, then the leaderboard.
+    Elsewhere (a file, a pipe) the output is the verdicts-first text of :func:`format_check`, unchanged.
+    """
+
+    def __init__(self, args: argparse.Namespace, progress: CheckProgress | None) -> None:
+        self.quiet = bool(args.quiet)
+        self.detail = min(2, args.verbose)
+        self.coefficients = not args.no_coefficients
+        self.progress = progress
+        self.shown = 0
+        self.width = terminal_width()
+
+    @staticmethod
+    def wanted(args: argparse.Namespace) -> bool:
+        if args.json == "-":
+            return False
+        return bool(args.quiet) or (len(args.sims) > 1 and sys.stdout.isatty())
+
+    def _print(self, lines: list[str]) -> None:
+        if self.progress is not None:
+            self.progress.close()  # the live progress line shares the terminal: clear it first
+        # terminal_block escapes line by line: the streamed lines are the ones the whole block would hold.
+        print(terminal_block("\n".join(lines)), flush=True)
+
+    def __call__(self, so_far: CheckResult) -> None:
+        new = so_far.simulations[self.shown :]
+        if not new:
+            return
+        if self.quiet:
+            lines = [verdict_summary(sim) for sim in new]
+        else:
+            lines = header_lines(so_far, self.detail, self.width) if self.shown == 0 else []
+            for sim in new:
+                lines.extend(["", *verdict_lines(sim, self.width), *run_section(so_far, sim, self.detail, self.width, self.coefficients)])
+        self.shown = len(so_far.simulations)
+        self._print(lines)
+
+    def finish(self, result: CheckResult) -> None:
+        """What is left once the run is done: any dataset not yet shown, then (not quiet) the leaderboard."""
+        self(result)
+        if not self.quiet:
+            self._print(closing_lines(result, self.detail, self.width))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         from validator.present.progress import CheckProgress
 
         progress = CheckProgress(live=sys.stderr.isatty())
+    streamed = StreamedOutput(args, progress) if StreamedOutput.wanted(args) else None
     try:
         result = check(
             human,
@@ -54,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
             fail_on=args.fail_on,
             exclude_human_rows=excluded,
             progress=progress,
+            scheduler=args.scheduler,
+            on_dataset=streamed,
         )
     except InputError as exc:
         # Only errors about the data's columns or values: an unreadable or missing file is not the spec's fault.
@@ -86,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
                 handle.write(markdown_summary(result.simulations))
         except OSError as exc:
             raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY '{summary_path}': {exc.strerror}") from None
-    if args.json != "-":
+    if streamed is not None:
+        streamed.finish(result)
+    elif args.json != "-":
         # terminal_block: whatever data-derived text the tables hold prints as text, never as escapes.
         if args.quiet:
             print(terminal_block(quiet_lines(result)))

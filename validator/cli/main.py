@@ -99,6 +99,13 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=None,
         help="a progress line on stderr (default: only when stderr is a terminal)",
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help='run the per-dataset work on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N local '
+        'worker processes; same results as without it (needs pip install "simval[dask]")',
+    )
     p.add_argument("--gates", metavar="PATH", help="a gates YAML file (replaces the spec's gates and the default rules)")
     p.add_argument(
         "--fail-on",

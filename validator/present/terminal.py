@@ -110,6 +110,31 @@ def run_section(result: CheckResult, sim: SimulationResult, detail: int, width: 
     return out
 
 
+def header_lines(result: CheckResult, detail: int, width: int) -> list[str]:
+    """The run's header: spec, settings, where the verdicts come from, and the human data."""
+    ctx = result.context
+    intervals = f"{ctx.replicates} bootstrap replicates, {fmt_level(ctx.level)} intervals" if ctx.replicates else "no bootstrap intervals (--bootstrap 0)"
+    source = "declared gates" if result.gates_declared else "default rules (the human data's own noise)"
+    out: list[str] = []
+    out.extend(wrap(f"simval check - spec {result.spec_name}: {result.spec_title}", width, indent="  "))
+    out.extend(wrap(f"alpha {result.alpha:g}, correction {result.correction.method}; {intervals}; verdict from {source}", width, indent="  "))
+    out.extend(wrap(f"human: {result.human.label}", width, indent="    "))
+    out.extend(wrap("  data: " + rows_line(result.human) + "; " + models_line(result.human_fits), width, indent="    "))
+    if detail >= 2 and result.human.set_aside:
+        out.extend(["", set_aside_table(result.human, width)])
+    return out
+
+
+def closing_lines(result: CheckResult, detail: int, width: int) -> list[str]:
+    """After the runs' sections: the leaderboard (more than one run) and where to find more."""
+    out: list[str] = []
+    if len(result.simulations) > 1:
+        out.extend(["", render_table(leaderboard_table(result), width)])
+    if detail < 2:
+        out.extend(["", *wrap("More: -v for every construct's table and the gates, -vv for every coefficient and subgroup, --json for everything.", width, indent="  ")])
+    return out
+
+
 def format_check(result: CheckResult, *, detail: int = 0, coefficients: bool = True, width: int | None = None) -> str:
     """The terminal report of ``simval check`` at a detail level (0, 1 or 2), fitted to ``width``."""
     width = width or terminal_width()
@@ -117,21 +142,10 @@ def format_check(result: CheckResult, *, detail: int = 0, coefficients: bool = T
     for sim in result.simulations:
         out.extend(verdict_lines(sim, width))
     out.append("")
-    ctx = result.context
-    intervals = f"{ctx.replicates} bootstrap replicates, {fmt_level(ctx.level)} intervals" if ctx.replicates else "no bootstrap intervals (--bootstrap 0)"
-    source = "declared gates" if result.gates_declared else "default rules (the human data's own noise)"
-    out.extend(wrap(f"simval check - spec {result.spec_name}: {result.spec_title}", width, indent="  "))
-    out.extend(wrap(f"alpha {result.alpha:g}, correction {result.correction.method}; {intervals}; verdict from {source}", width, indent="  "))
-    out.extend(wrap(f"human: {result.human.label}", width, indent="    "))
-    out.extend(wrap("  data: " + rows_line(result.human) + "; " + models_line(result.human_fits), width, indent="    "))
-    if detail >= 2 and result.human.set_aside:
-        out.extend(["", set_aside_table(result.human, width)])
+    out.extend(header_lines(result, detail, width))
     for sim in result.simulations:
         out.extend(run_section(result, sim, detail, width, coefficients))
-    if len(result.simulations) > 1:
-        out.extend(["", render_table(leaderboard_table(result), width)])
-    if detail < 2:
-        out.extend(["", *wrap("More: -v for every construct's table and the gates, -vv for every coefficient and subgroup, --json for everything.", width, indent="  ")])
+    out.extend(closing_lines(result, detail, width))
     return "\n".join(out)
 
 

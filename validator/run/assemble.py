@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -16,7 +16,7 @@ from validator.io.ingest import Dataset
 from validator.models.types import ModelFit
 from validator.results import CheckResult, SimulationResult
 from validator.run.config import RunConfig
-from validator.run.executor import Executed
+from validator.run.executor import DatasetHook, Executed
 from validator.run.plan import Plan
 from validator.spec.model import StudySpec
 from validator.verdict.decide import FailOn, decide
@@ -59,15 +59,15 @@ def compare_datasets(study: StudySpec, human: Dataset, sim: Dataset, context: Ch
     return simulation_result(sim, grouped)
 
 
-def assemble(config: RunConfig, plan: Plan, executed: Executed) -> CheckResult:
-    """The :class:`CheckResult` of a run: records grouped per dataset and check, gates, verdicts."""
-    simulations = []
-    for index, dataset in enumerate(executed.sims):
-        grouped: dict[str, list[tuple[str, Any]]] = {}
-        for task, record in zip(plan.tasks, executed.records):
-            if task.sim_index == index:
-                grouped.setdefault(task.entry.name, []).append((task.item_key, record))
-        simulations.append(simulation_result(dataset, grouped, config.gates, config.fail_on))
+def _grouped(plan: Plan, executed: Executed) -> list[dict[str, list[tuple[str, Any]]]]:
+    """Each dataset's records by check name, in one pass over the tasks (a sweep has thousands)."""
+    grouped: list[dict[str, list[tuple[str, Any]]]] = [{} for _ in executed.sims]
+    for task, record in zip(plan.tasks, executed.records):
+        grouped[task.sim_index].setdefault(task.entry.name, []).append((task.item_key, record))
+    return grouped
+
+
+def _check_result(config: RunConfig, executed: Executed, simulations: tuple[SimulationResult, ...]) -> CheckResult:
     study = config.study
     return CheckResult(
         spec_name=study.name,
@@ -79,6 +79,33 @@ def assemble(config: RunConfig, plan: Plan, executed: Executed) -> CheckResult:
         context=config.context,
         human=executed.human,
         human_fits=_human_fits(executed),
-        simulations=tuple(simulations),
+        simulations=simulations,
         gates_declared=len(config.gates),
     )
+
+
+def assemble(config: RunConfig, plan: Plan, executed: Executed) -> CheckResult:
+    """The :class:`CheckResult` of a run: records grouped per dataset and check, gates, verdicts."""
+    simulations = tuple(
+        simulation_result(dataset, grouped, config.gates, config.fail_on) for dataset, grouped in zip(executed.sims, _grouped(plan, executed))
+    )
+    return _check_result(config, executed, simulations)
+
+
+def streamed(config: RunConfig, plan: Plan, hook: Callable[[CheckResult], None]) -> DatasetHook:
+    """An ``on_dataset`` hook for :func:`~validator.run.executor.execute` that calls ``hook`` with the
+    :class:`CheckResult` of the datasets done so far (1..k, in input order), each dataset's result built once."""
+    done: list[SimulationResult] = []
+    consumed = 0  # records already grouped: the tasks of the datasets before this one
+
+    def on_dataset(executed: Executed) -> None:
+        nonlocal consumed
+        grouped: dict[str, list[tuple[str, Any]]] = {}
+        for position in range(consumed, len(executed.records)):
+            task = plan.tasks[position]
+            grouped.setdefault(task.entry.name, []).append((task.item_key, executed.records[position]))
+        consumed = len(executed.records)
+        done.append(simulation_result(executed.sims[len(done)], grouped, config.gates, config.fail_on))
+        hook(_check_result(config, executed, tuple(done)))
+
+    return on_dataset

@@ -11,6 +11,7 @@ from validator.checks.context import CheckContext
 from validator.errors import UsageError
 from validator.gates.records import Gate
 from validator.limits import BOOTSTRAP_MAX
+from validator.run.distributed import Scheduler, parse_scheduler
 from validator.run.read import DataSource
 from validator.spec.model import StudySpec
 from validator.verdict.decide import FAIL_ON, FailOn
@@ -21,7 +22,8 @@ class RunConfig:
     """Everything one run needs to know, checked: the study, the inputs, the settings.
 
     ``labels`` name the simulated datasets (unique; a path's display form, or
-    ``simulation_<i>`` for a DataFrame); ``gates`` replace the spec's when given.
+    ``simulation_<i>`` for a DataFrame); ``gates`` replace the spec's when given;
+    ``scheduler`` is the Dask cluster that runs the per-dataset work (None: this process).
     """
 
     study: StudySpec
@@ -37,6 +39,7 @@ class RunConfig:
     gates_declared: bool
     fail_on: FailOn
     workers: int
+    scheduler: Scheduler | None = None
 
 
 def _is_frame(value: object) -> bool:
@@ -69,6 +72,7 @@ def configure(
     workers: int | None,
     gates: str | os.PathLike[str] | Sequence[Gate] | None,
     fail_on: str,
+    scheduler: str | None = None,
 ) -> RunConfig:
     """Validate ``validator.check``'s arguments into a :class:`RunConfig` (UsageError on a bad one)."""
     from validator.spec.load import load_spec
@@ -116,4 +120,5 @@ def configure(
         gates_declared=bool(declared),
         fail_on=fail_on,
         workers=max(1, workers or os.cpu_count() or 1),
+        scheduler=parse_scheduler(scheduler) if scheduler is not None else None,
     )

@@ -6,6 +6,10 @@ a pool of ``config.workers`` threads; numpy, scipy and statsmodels release the G
 in their heavy parts. Tasks wait only on tasks submitted before them, so the pool
 cannot deadlock. Results do not depend on the number of workers: every task draws
 from its own seeded stream.
+
+With ``config.scheduler`` the human side is prepared here the same way and the
+per-dataset work goes to a Dask cluster (:mod:`validator.run.distributed`), with
+the same results.
 """
 
 from __future__ import annotations
@@ -36,20 +40,39 @@ class Executed:
     records: tuple[Any, ...]
 
 
+#: Called, each time the next simulated dataset in input order is done, with the run so far:
+#: the datasets done (``sims``, a prefix of the inputs) and their records (a prefix of the plan's tasks).
+DatasetHook = Callable[[Executed], None]
+
+
 def _read(config: RunConfig, data: Any, label: str, *, human: bool) -> Dataset:
     exclude = config.exclude_human_rows if human else ()
     return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude)
 
 
-def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None) -> Executed:
-    """Run every task of ``plan``; exceptions of a task propagate (after the pool has stopped)."""
-    total = len(plan.tasks)
-    done = 0
+def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None, on_dataset: DatasetHook | None = None) -> Executed:
+    """Run every task of ``plan``, here or on ``config.scheduler``'s cluster; exceptions of a task propagate (after the pool has stopped).
+
+    The plan's tasks are in dataset order (all of dataset 0's, then dataset 1's, ...),
+    which is what lets ``on_dataset`` see the datasets in input order.
+    """
 
     def tick(phase: str, count: int, of: int) -> None:
         if progress is not None:
             progress(phase, count, of)
 
+    if config.scheduler is not None:
+        return _execute_on_cluster(plan, config, tick, on_dataset)
+    return _execute_here(plan, config, tick, on_dataset)
+
+
+def _last_of_dataset(plan: Plan, index: int) -> bool:
+    return index + 1 == len(plan.tasks) or plan.tasks[index + 1].sim_index != plan.tasks[index].sim_index
+
+
+def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
+    total = len(plan.tasks)
+    done = 0
     with worker_pool(max_workers=config.workers) as pool:  # Ctrl-C cancels the queued tasks
         human_read = pool.submit(_read, config, config.human, config.human_label, human=True)
         sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
@@ -80,9 +103,44 @@ def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None)
         submitted = {i: pool.submit(run, plan.tasks[i]) for i in order}
         futures = [submitted[i] for i in range(len(plan.tasks))]
         records = []
-        for future in futures:
+        for index, future in enumerate(futures):
             records.append(future.result())
             done += 1
             tick("checks", done, total)
+            if on_dataset is not None and _last_of_dataset(plan, index):
+                # Every prepare step is done by now: each has a task in every dataset.
+                so_far = {name: prepared.result() for name, prepared in prepared_futures.items()}
+                on_dataset(Executed(human, sims[: plan.tasks[index].sim_index + 1], so_far, tuple(records)))
         prepared = {name: future.result() for name, future in prepared_futures.items()}
     return Executed(human, sims, prepared, tuple(records))
+
+
+def _execute_on_cluster(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
+    """The human side prepared here, as :func:`_execute_here` does; each simulated dataset's read and checks on the cluster."""
+    from validator.run.distributed import HumanSide, connect, run_on_cluster
+
+    assert config.scheduler is not None
+    # Connect first: an unreachable scheduler or a missing Dask is said before minutes of human-side work.
+    with connect(config.scheduler) as client:
+        human = _read(config, config.human, config.human_label, human=True)
+        tick("read", 1, 1)
+        human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
+        with worker_pool(max_workers=config.workers) as pool:
+            prepared_futures = {entry.name: pool.submit(entry.prepare, human_inputs) for entry in plan.prepare if entry.prepare is not None}
+            prepared = {name: future.result() for name, future in prepared_futures.items()}
+        per_dataset: list[list[CheckTask]] = [[] for _ in config.sims]
+        for task in plan.tasks:
+            per_dataset[task.sim_index].append(task)
+        sims: list[Dataset] = []
+        records: list[Any] = []
+
+        def finished(index: int, dataset: Dataset, dataset_records: tuple[Any, ...]) -> None:
+            sims.append(dataset)
+            records.extend(dataset_records)
+            if on_dataset is not None:
+                on_dataset(Executed(human, tuple(sims), prepared, tuple(records)))
+
+        side = HumanSide(config.study, config.context, config.alpha, config.strict, human, prepared)
+        work = [(data, label, [(task.entry, task.item) for task in tasks]) for data, label, tasks in zip(config.sims, config.labels, per_dataset)]
+        run_on_cluster(client, side, work, tick, finished)
+    return Executed(human, tuple(sims), prepared, tuple(records))
