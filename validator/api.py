@@ -57,7 +57,9 @@ def check(
     the human side is computed once here and scattered to the workers, and the
     results are identical to those of a run without it. It needs the ``dask``
     extra (``pip install "simval[dask]"``); the workers read the simulated files
-    by the paths given. ``on_dataset`` is called, each time the next simulated
+    by the paths given. With ``local:N`` in a script, call it under
+    ``if __name__ == "__main__":`` (the worker processes are spawned and import
+    the script). ``on_dataset`` is called, each time the next simulated
     dataset in input order is done, with the results of the datasets done so far.
     Returns a :class:`CheckResult` with ``.to_dict()``, ``.to_frame()`` and ``.passed``.
     """
