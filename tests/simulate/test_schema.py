@@ -9,19 +9,54 @@ import pytest
 from validator.simulate.answers import parse_reply
 from validator.simulate.schema import answer_schema, response_format
 from validator.spec.bundled import bundled_spec_path
+from validator.errors import SpecError
 from validator.spec.load import load_spec, parse_spec_text
 
 KEY = "sk-test-schema-0123456789"
 
 
-def _constrained_spec():
+def _constrained_spec(extra: str = ""):
     text = bundled_spec_path("hunt2025").read_text(encoding="utf-8")
-    return parse_spec_text(text.replace("\nsimulation:\n", "\nsimulation:\n  constrained_decoding: true\n", 1), source="hunt2025-constrained.yaml")
+    return parse_spec_text(text.replace("\nsimulation:\n", "\nsimulation:\n  constrained_decoding: true\n" + extra, 1), source="hunt2025-constrained.yaml")
 
 
 def test_the_option_is_off_by_default_and_read_from_the_spec() -> None:
     assert load_spec("hunt2025").simulation.constrained_decoding is False
     assert _constrained_spec().simulation.constrained_decoding is True
+
+
+def test_the_form_of_response_format_is_json_schema_unless_the_spec_asks_for_json_object() -> None:
+    assert _constrained_spec().simulation.response_format == "json_schema"
+    sim = _constrained_spec("  response_format: json_object\n").simulation
+    assert sim.response_format == "json_object"
+    # llama-cpp-python's server takes only this form: the schema beside "type": "json_object"
+    assert response_format(sim.turns[0], "json_object") == {"type": "json_object", "schema": answer_schema(sim.turns[0])}
+    assert response_format(sim.turns[0])["json_schema"]["schema"] == answer_schema(sim.turns[0])
+
+
+def test_an_unknown_response_format_is_refused_with_its_key_path() -> None:
+    with pytest.raises(SpecError, match=r"at simulation\.response_format: 'json' is not one of json_schema, json_object"):
+        _constrained_spec("  response_format: json\n")
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("{type: numeric, range: [1, 7], integer: true}", [1, 2, 3, 4, 5, 6, 7]),
+        ("{type: numeric, range: [0, 100], integer: true}", list(range(101))),
+        ("{type: numeric, range: [0, 101], integer: true}", None),  # 102 values: too many to list
+        ("{type: numeric, range: [1, 7]}", None),  # not whole: no list of values
+        ("{type: numeric, integer: true}", None),  # no range
+    ],
+)
+def test_a_short_whole_number_scale_is_also_an_enum(column: str, expected: list[int] | None) -> None:
+    text = bundled_spec_path("hunt2025").read_text(encoding="utf-8")
+    start = text.index("  belief_t1:\n")
+    end = text.index("  belief_t2:\n")
+    text = text[:start] + f"  belief_t1: {column}\n" + text[end:]
+    sim = parse_spec_text(text, source="scale.yaml").simulation
+    element = answer_schema(sim.turns[1])["properties"]["belief_t1, belief_t2, belief_both"]["prefixItems"][0]
+    assert element.get("enum") == expected
 
 
 def test_the_schema_has_one_array_per_answer_item_in_order() -> None:

@@ -286,7 +286,7 @@ class _Runner:
                 if self.settings.seed is not None:
                     kwargs["seed"] = self.settings.seed
                 if self.sim.constrained_decoding:
-                    kwargs["response_format"] = response_format(self.sim.turns[turn - 1])
+                    kwargs["response_format"] = response_format(self.sim.turns[turn - 1], self.sim.response_format)
                 completion = await self.client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
                 self._settle(reservation, None, billed=False)
