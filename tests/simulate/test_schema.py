@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from validator.errors import SpecError
 from validator.simulate.answers import parse_reply
 from validator.simulate.schema import answer_schema, response_format
 from validator.spec.bundled import bundled_spec_path
-from validator.errors import SpecError
 from validator.spec.load import load_spec, parse_spec_text
 
 KEY = "sk-test-schema-0123456789"
@@ -102,3 +102,25 @@ def test_requests_carry_the_schema_and_json_replies_give_participants(fs, demo_p
     assert report.ok == 3
     assert all(body["response_format"]["type"] == "json_schema" for body in bodies)
     assert {len(body["response_format"]["json_schema"]["schema"]["properties"]) for body in bodies} == {1, 4}
+
+
+def test_a_server_that_takes_only_json_object_stops_the_run_with_the_spec_key_to_set(fs, demo_paths, tmp_path) -> None:
+    from validator.simulate.runner import ServerRefused
+    from validator.simulate.session import simulate
+
+    # What llama-cpp-python's server answers to {"type": "json_schema", ...} (abridged).
+    refusal = "1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}"
+
+    def responder(request):
+        if request.body["response_format"]["type"] == "json_schema":
+            return fs.Scripted(status=500, error=refusal)
+        return fs.Scripted(content='{"pre_choice": ["2"]}')
+
+    with fs.FixtureServer(responder) as server:
+        with pytest.raises(ServerRefused, match=r"HTTP 500: .*set simulation\.response_format: json_object in the spec"):
+            simulate(
+                _constrained_spec(), demo_paths["human"], tmp_path / "sim.csv", model="fixture", base_url=server.url,
+                n=3, progress="none", environ={"OPENAI_API_KEY": KEY},
+            )
+        # the requests already in flight, one per participant, and none retried
+        assert len(server.chat_requests()) <= 3
