@@ -53,9 +53,11 @@ INPUT_BYTES_MAX: Final = 1024 * 1024 * 1024
 
 #: Largest decompressed size of a gzip data file, or of the parts of an xlsx
 #: workbook (a zip archive), in bytes; counted while decompressing, before keeping.
+#: For a .zsav file, its zlib blocks as its block table declares them; for Parquet,
+#: the footer's uncompressed size or one byte per value (both read before the data).
 DECOMPRESSED_BYTES_MAX: Final = 1024 * 1024 * 1024
 
-#: Most columns of one data file.
+#: Most columns of one data file (for Parquet and SPSS, counted before the data is read).
 COLUMNS_MAX: Final = 20_000
 
 #: Longest data-derived value (a cell, a file name, a label) printed on the terminal;

@@ -12,7 +12,9 @@ import gzip
 import importlib.util
 import os
 import re
+import struct
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -104,6 +106,73 @@ def gzip_bomb(folder: Path) -> list[str]:
         handle.write(gzip.compress(b"g,x,w,y,decision\n"))
         handle.writelines(chunk for _ in range(1400))
     return ["check", "bomb.csv", "sim.csv", "--spec", "spec.yaml"]
+
+
+def _spss(path: Path, names: list[str], *, rows: int = 1, zlib_blocks: int = 0) -> None:
+    """A minimal SPSS system file of numeric variables, written field by field.
+
+    With ``zlib_blocks`` it is a .zsav whose data are that many zlib blocks, each
+    inflating to 1 MiB of bytecode 101 (the value 1.0, one row per byte for one
+    variable): about 1 KiB on disk per MiB of data. Without, a .sav of ``rows``
+    uncompressed rows of 1.0.
+    """
+    compressed = zlib_blocks > 0
+    header = (b"$FL3" if compressed else b"$FL2") + b"@(#) simval hostile battery".ljust(60)
+    header += struct.pack("<5i", 2, len(names), 2 if compressed else 0, 0, -1 if compressed else rows)
+    header += struct.pack("<d", 100.0) + b"01 Dec 26" + b"12:00:00" + b" " * 64 + b"\0" * 3
+    assert len(header) == 176
+    body = bytearray(header)
+    for name in names:  # numeric, no label, no missing values, format F8.2
+        body += struct.pack("<6i", 2, 0, 0, 0, 0x050802, 0x050802) + name.encode().ljust(8)
+    body += struct.pack("<2i", 999, 0)
+    if not compressed:
+        body += struct.pack("<d", 1.0) * (rows * len(names))
+    else:
+        zheader = len(body)
+        body += b"\0" * 24  # the zlib header, filled in below
+        block = zlib.compress(b"\x65" * (1 << 20), 9)
+        entries = []
+        for i in range(zlib_blocks):
+            entries.append(struct.pack("<2q2i", zheader + i * (1 << 20), len(body), 1 << 20, len(block)))
+            body += block
+        trailer = len(body)
+        body += struct.pack("<2q2i", -100, 0, 0x3FF000, zlib_blocks) + b"".join(entries)
+        body[zheader : zheader + 24] = struct.pack("<3q", zheader, trailer, 24 + 24 * zlib_blocks)
+    path.write_bytes(bytes(body))
+
+
+def zsav_bomb(folder: Path) -> list[str]:
+    # 1,100 blocks of 1 MiB: 1.1 GiB of bytecode (1.1 billion rows) from about 1 MB.
+    _spss(folder / "bomb.zsav", ["x"], zlib_blocks=1100)
+    return ["check", "bomb.zsav", "sim.csv", "--spec", "spec.yaml"]
+
+
+def sav_too_many_columns(folder: Path) -> list[str]:
+    _spss(folder / "wide.sav", [f"v{i}" for i in range(25_000)])
+    return ["check", "wide.sav", "sim.csv", "--spec", "spec.yaml"]
+
+
+def parquet_too_many_columns(folder: Path) -> list[str]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # 2,000 rows of 25,000 columns: 400 MB once read, 5 MB on disk.
+    column = pa.array(np.ones(2000))
+    pq.write_table(pa.Table.from_arrays([column] * 25_000, names=[f"c{i}" for i in range(25_000)]), folder / "wide.parquet", write_statistics=False)
+    return ["check", "wide.parquet", "sim.csv", "--spec", "spec.yaml"]
+
+
+def parquet_of_a_billion_nulls(folder: Path) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # 1.2 billion missing values in 2 MB (run-length encoded); 9.6 GB as a pandas column.
+    chunk = pa.table({"x": pa.nulls(1 << 27)})
+    with pq.ParquetWriter(folder / "nulls.parquet", chunk.schema) as writer:
+        for _ in range(9):
+            writer.write_table(chunk, row_group_size=1 << 27)
+    return ["check", "nulls.parquet", "sim.csv", "--spec", "spec.yaml"]
 
 
 def sparse_2gb(folder: Path) -> list[str]:
@@ -248,6 +317,8 @@ CASES: list[tuple[str, Builder, int, str]] = [
     ("--bootstrap 1e20", option_huge_bootstrap, 2, r"bootstrap replicates must be at most 100,000"),
     ("bins.count 1e23", spec_huge_bins, 2, r"bins\.count: must be at most 10,000"),
     ("gzip bomb named .csv", gzip_bomb, 2, r"bomb\.csv: decompresses to more than the limit of 1 GiB"),
+    ("zlib bomb named .zsav", zsav_bomb, 2, r"bomb\.zsav: decompresses to 1\.1 GiB, more than the limit of 1 GiB"),
+    ("Parquet of 1.2 billion nulls", parquet_of_a_billion_nulls, 2, r"nulls\.parquet: decompresses to 1\.1 GiB, more than the limit of 1 GiB"),
     ("2 GB sparse file", sparse_2gb, 2, r"sparse\.csv: is 2 GiB, more than the limit of 1 GiB"),
     ("FIFO as a data file", fifo_input, 2, r"fifo\.csv: is a pipe, device or socket"),
     ("FIFO as the spec", fifo_spec, 2, r"fifo\.yaml: the spec is not a regular file"),
@@ -271,6 +342,8 @@ CASES: list[tuple[str, Builder, int, str]] = [
     ("escapes in the missing-column error", escapes_in_missing_column_error, 2, r"the file has .*\\x1b\]0;pwned\\x07\\x1b\[31mx"),
     ("a 100 KB gate path", long_gate_path, 2, r"gates\.yaml.*\(\d[\d,]* more characters\)"),
     ("25,000 columns", too_many_columns, 2, r"wide\.csv: has 25,000 columns, more than the limit of 20,000"),
+    ("25,000 columns in a .sav", sav_too_many_columns, 2, r"wide\.sav: has 25,000 columns, more than the limit of 20,000"),
+    ("25,000 columns in a Parquet file", parquet_too_many_columns, 2, r"wide\.parquet: has 25,000 columns, more than the limit of 20,000"),
 ]
 
 
@@ -291,3 +364,15 @@ def test_hostile_input_is_refused_plainly_and_quickly(study: Path, builder: Buil
         assert (study / name).read_bytes() == content, name
     if (study / "notes.txt").exists():
         assert (study / "notes.txt").read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_the_battery_writes_real_spss_files(tmp_path: Path) -> None:
+    """The hand-written SPSS files of the battery are ones ReadStat reads (small versions of the hostile ones)."""
+    import pyreadstat
+
+    _spss(tmp_path / "small.sav", ["a", "b"], rows=3)
+    _spss(tmp_path / "small.zsav", ["x"], zlib_blocks=1)
+    frame, _meta = pyreadstat.read_sav(str(tmp_path / "small.sav"))
+    assert frame.shape == (3, 2) and (frame == 1.0).all().all()
+    frame, _meta = pyreadstat.read_sav(str(tmp_path / "small.zsav"))
+    assert frame.shape == (1 << 20, 1) and (frame["x"] == 1.0).all()

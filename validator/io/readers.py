@@ -64,6 +64,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from validator.errors import InputError, UsageError
+from validator.io.bounds import check_parquet_footer, check_sav_dictionary
 from validator.limits import (
     COLUMNS_MAX,
     DECOMPRESSED_BYTES_MAX,
@@ -669,8 +670,13 @@ def _parse_rows_c_engine(
 def _read_binary(data: bytes, fmt: str, source: str, sheet: str | int | None) -> pd.DataFrame:
     if not data.strip():
         raise InputError("is empty", source=source)
+    # What the file declares about its size, checked before anything is decompressed.
     if fmt == "xlsx":
         _check_zip_size(data, source)
+    elif fmt == "parquet":
+        check_parquet_footer(data, source)
+    elif fmt == "sav":
+        check_sav_dictionary(data, source)
     readers: Mapping[str, Callable[[io.BytesIO], pd.DataFrame]] = {
         "parquet": lambda buf: pd.read_parquet(buf, engine="pyarrow"),
         "xlsx": lambda buf: _read_xlsx(buf, source, sheet),

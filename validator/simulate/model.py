@@ -14,9 +14,11 @@ from validator.simulate.template import Template
 
 AnswerKind = Literal["choice", "numbers", "text"]
 AssignmentMode = Literal["per_row", "per_cell"]
+ResponseFormatStyle = Literal["json_schema", "json_object"]
 
 ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
 ASSIGNMENT_MODES: tuple[str, ...] = get_args(AssignmentMode)
+RESPONSE_FORMAT_STYLES: tuple[str, ...] = get_args(ResponseFormatStyle)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ class SimulationSpec:
     #: Send each turn's answer format as a JSON schema (``response_format``), which
     #: llama.cpp's server, vLLM and OpenAI accept; off by default for servers that lack it.
     constrained_decoding: bool = False
+    #: How that schema is sent: ``json_schema`` (OpenAI's form, also vLLM's and llama.cpp's
+    #: ``llama-server``) or ``json_object`` (``{"type": "json_object", "schema": ...}``, the
+    #: only form llama-cpp-python's ``llama_cpp.server`` accepts).
+    response_format: ResponseFormatStyle = "json_schema"
 
     @property
     def answer_items(self) -> tuple[AnswerItem, ...]:

@@ -286,7 +286,7 @@ class _Runner:
                 if self.settings.seed is not None:
                     kwargs["seed"] = self.settings.seed
                 if self.sim.constrained_decoding:
-                    kwargs["response_format"] = response_format(self.sim.turns[turn - 1])
+                    kwargs["response_format"] = response_format(self.sim.turns[turn - 1], self.sim.response_format)
                 completion = await self.client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
                 self._settle(reservation, None, billed=False)
@@ -316,8 +316,9 @@ class _Runner:
                     return _Reply(choice.message.content if choice.message else None, usage, choice.finish_reason)
                 message, cause = "the response has no choices", "bad_response"
             await self._journal_error(participant, digest, turn, attempt, tag, status, message, started, usage)
-            if status is not None and not is_retryable_status(status):
-                hint = _refusal_hint(status)
+            refuses_schema = status is not None and self._refuses_json_schema(message)
+            if status is not None and (not is_retryable_status(status) or refuses_schema):
+                hint = _SCHEMA_FORM_HINT if refuses_schema else _refusal_hint(status)
                 self.fatal = ServerRefused(f"the server refused the request with HTTP {status}: {message}{hint}")
                 self.stop = True
                 return _STOPPED
@@ -330,6 +331,15 @@ class _Runner:
             if retry_after is not None:
                 self.pause_until = max(self.pause_until, time.monotonic() + min(retry_after, self.settings.policy.max_retry_after))
             await asyncio.sleep(delay)
+
+    def _refuses_json_schema(self, message: str) -> bool:
+        """True when the server says it takes response_format json_object, not the json_schema sent.
+
+        llama-cpp-python's server answers that with HTTP 500, which would otherwise be
+        retried for every participant; the run stops at once with the spec key to set.
+        """
+        sent = self.sim.constrained_decoding and self.sim.response_format == "json_schema"
+        return sent and "response_format" in message and "json_object" in message and "json_schema" in message
 
     def _settle(self, reservation: Any, usage: dict[str, int] | None, *, billed: bool = True) -> None:
         self.budget.settle(reservation, usage, billed=billed)
@@ -384,6 +394,9 @@ def _status_message(exc: Any) -> str:
         if isinstance(inner, str):
             return inner
     return str(getattr(exc, "message", "") or exc)
+
+
+_SCHEMA_FORM_HINT = " (this server takes the schema as response_format json_object: set simulation.response_format: json_object in the spec)"
 
 
 def _refusal_hint(status: int) -> str:

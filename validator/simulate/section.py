@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from validator.did_you_mean import did_you_mean
-from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnSpec
+from validator.simulate.model import RESPONSE_FORMAT_STYLES, AnswerItem, CellSpec, SimulationSpec, TurnSpec
 from validator.simulate.template import Template, parse_template
 from validator.spec.model import ColumnSpec, StudySpec
 from validator.spec.yaml_source import Reader, join_path
@@ -37,6 +37,7 @@ SIMULATION_KEYS = (
     "balance_by",
     "drop_groups",
     "constrained_decoding",
+    "response_format",
 )
 TURN_KEYS = ("prompt", "answer")
 ANSWER_KEYS = ("column", "columns", "extra", "map", "sum", "tolerance")
@@ -124,6 +125,7 @@ def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpe
             raise r.fail("simulation.balance_by", f"unknown column '{balance_by}' ({did_you_mean(str(balance_by), names)})")
     drop_groups = _drop_groups(r, body.get("drop_groups"), [c for item in items for c in item.columns])
     constrained = r.boolean(body.get("constrained_decoding", False), "simulation.constrained_decoding")
+    style = r.choice(body.get("response_format", "json_schema"), "simulation.response_format", RESPONSE_FORMAT_STYLES)
     return SimulationSpec(
         persona=persona,
         system=system,
@@ -139,6 +141,7 @@ def parse_simulation(raw: Any, spec: StudySpec, *, source: str) -> SimulationSpe
         balance_by=balance_by,
         drop_groups=drop_groups,
         constrained_decoding=constrained,
+        response_format=style,  # type: ignore[arg-type]
     )
 
 
