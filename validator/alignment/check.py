@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ from validator.alignment.distances import (
     tv_distance,
     wasserstein_from_counts,
 )
-from validator.alignment.permutation import permutation_labels, strata_codes
+from validator.alignment.permutation import as_text, permutation_labels, strata_codes
 from validator.alignment.uncertainty import distance_metric, mean_distance_metric
 from validator.bootstrap.weights import bootstrap_weights, chunk_size
 from validator.checks.context import CheckContext
@@ -340,7 +340,7 @@ def _n_valid(codes: np.ndarray, mask: np.ndarray) -> int:
 
 def _group_masks(human: pd.DataFrame, sim: pd.DataFrame, by: str, categories: tuple[str, ...] | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
     def text(frame: pd.DataFrame) -> pd.Series:
-        return frame[by].astype(object).map(lambda v: None if pd.isna(v) else str(v))
+        return cast("pd.Series", pd.Series(as_text(frame[by]), index=frame.index, dtype=object))
 
     h, s = text(human), text(sim)
     seen = [v for v in pd.unique(pd.concat([h, s], ignore_index=True)) if isinstance(v, str)]
