@@ -27,22 +27,41 @@ import pandas as pd
 from validator.bootstrap.weights import chunk_size
 
 
-def as_text(values: pd.Series) -> np.ndarray:
-    """Each value as ``str(value)``, missing values as None, in an object array.
-
-    A categorical column converts its categories once and takes them by code; any
-    other column goes through numpy's conversion, which calls ``str`` per value
-    without a Python-level loop (a per-value lambda took seconds on 1,000,000 rows).
-    """
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``str(value)`` per row (-1: missing) and the text of each code."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = np.array([str(c) for c in values.cat.categories] + [None], dtype=object)
+        # The categories' text once, taken by code: no conversion per row.
+        by_category, categories = pd.factorize(np.array([str(c) for c in values.cat.categories] + [""], dtype=object)[:-1])
         codes = values.cat.codes.to_numpy()
-        return categories[np.where(codes < 0, len(categories) - 1, codes)]
+        return np.where(codes < 0, -1, by_category[np.maximum(codes, 0)] if by_category.size else -1), [str(t) for t in categories]
+    if isinstance(values.dtype, pd.StringDtype):
+        string_codes, strings = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(string_codes, dtype=np.int64), [str(u) for u in strings]
+    # str() per value: numpy's conversion to fixed-width text would drop trailing NUL characters.
     raw = values.to_numpy(dtype=object)
     missing = pd.isna(raw)
-    text = raw.astype(str).astype(object) if raw.size else raw.copy()
-    text[missing] = None
-    return text
+    text = np.array([None if gone else str(value) for value, gone in zip(raw, missing)] + [""], dtype=object)[:-1]
+    text_codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    return np.asarray(text_codes, dtype=np.int64), [str(u) for u in uniques]
+
+
+def text_codes(parts: Sequence[pd.Series]) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``str(value)`` over the rows of ``parts`` stacked in order (-1: missing), and each code's text.
+
+    Two rows get the same code exactly when their values print the same, as
+    comparing ``str(value)`` row by row would find (which took seconds on
+    1,000,000 rows); categorical columns convert only their categories.
+    """
+    coded = [_text_codes(part) for part in parts]
+    every = np.array([text for _, texts in coded for text in texts] + [""], dtype=object)[:-1]
+    merged, texts = pd.factorize(every) if every.size else (np.zeros(0, dtype=np.int64), np.array([], dtype=object))
+    out = []
+    offset = 0
+    for codes, part_texts in coded:
+        local = merged[offset : offset + len(part_texts)]
+        out.append(np.where(codes < 0, -1, local[np.maximum(codes, 0)] if local.size else -1))
+        offset += len(part_texts)
+    return (np.concatenate(out) if out else np.zeros(0, dtype=np.int64)).astype(np.int64), [str(t) for t in texts]
 
 
 def _strata_codes_by_row(pooled: pd.DataFrame) -> np.ndarray:
@@ -57,7 +76,7 @@ def strata_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> np.n
     Missing values form their own level. No columns give a single stratum.
     Codes number the combinations in order of first appearance: the codes of
     the row keys ``"\x1f".join(str(value) or "\x00" if missing)``, computed
-    column by column (a value's text code, combined with the codes so far).
+    column by column (:func:`text_codes`, combined with the codes so far).
 
     >>> a = pd.DataFrame({"g": ["x", "y"]}); b = pd.DataFrame({"g": ["y", None]})
     >>> strata_codes([a, b], ["g"]).tolist()
@@ -68,14 +87,15 @@ def strata_codes(frames: Sequence[pd.DataFrame], columns: Sequence[str]) -> np.n
         return np.zeros(n, dtype=np.int64)
     combined = np.zeros(n, dtype=np.int64)
     for column in columns:
-        text = np.concatenate([as_text(f[column]) for f in frames])
-        text[pd.isna(text)] = "\x00"
-        codes, uniques = pd.factorize(text, sort=False)
-        if any("\x1f" in str(u) for u in uniques):
+        codes, texts = text_codes([f[column] for f in frames])
+        if any("\x1f" in text for text in texts):
             # A value holding the separator could join two keys into one; keep the row keys' rule.
             pooled = pd.concat([f[list(columns)].astype(object) for f in frames], ignore_index=True)
             return _strata_codes_by_row(pooled)
-        combined = pd.factorize(combined * len(uniques) + codes, sort=False)[0].astype(np.int64)
+        # A missing value is the text "\x00" (the same level as that text, as in the row keys).
+        missing = texts.index("\x00") if "\x00" in texts else len(texts)
+        codes = np.where(codes < 0, missing, codes)
+        combined = pd.factorize(combined * (len(texts) + 1) + codes, sort=False)[0].astype(np.int64)
     return np.asarray(combined, dtype=np.int64)
 
 
