@@ -53,6 +53,12 @@ def resample_weights(n_rows: int, size: int, draws: int, rng: np.random.Generato
         done += b
 
 
+# The key threshold lets through size + 8 sd + 16 keys on average (the count is
+# binomial, sd <= sqrt(size + ...)): a replicate falls short with probability below 1e-15.
+_KEYS_SD = 8.0
+_KEYS_SLACK = 16.0
+
+
 def subsample_step(n_rows: int, size: int, draws: int) -> int:
     """Replicates per chunk of :func:`subsample_indices` (and :func:`subsample_weights`)."""
     # Small chunks keep the rows drawn by any replicate of a chunk few, so callers can
@@ -75,7 +81,7 @@ def subsample_indices(n_rows: int, size: int, draws: int, rng: np.random.Generat
     if size > n_rows:
         raise ValueError(f"cannot subsample {size} rows from {n_rows}")
     step = subsample_step(n_rows, size, draws)
-    threshold = (size + 8.0 * np.sqrt(size) + 16.0) / max(n_rows, 1)
+    threshold = (size + _KEYS_SD * np.sqrt(size) + _KEYS_SLACK) / max(n_rows, 1)
     done = 0
     while done < draws:
         b = min(step, draws - done)

@@ -215,6 +215,8 @@ def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
     if isinstance(values.dtype, pd.CategoricalDtype):
         spread = pd.Categorical.from_codes(values.cat.codes.to_numpy()[codes], dtype=values.dtype)
         return cast("pd.Series", pd.Series(spread, index=index))
+    if isinstance(values.dtype, np.dtype):  # float, object: keep the dtype (pandas would infer str from objects)
+        return cast("pd.Series", pd.Series(values.to_numpy()[codes], index=index, dtype=values.dtype))
     return cast("pd.Series", pd.Series(values.array.take(codes), index=index))
 
 
