@@ -90,3 +90,58 @@ def test_text_codes_give_equal_codes_exactly_to_values_that_print_the_same(colum
     expected = [None if pd.isna(v) else str(v) for v in pooled]
     assert [None if c < 0 else texts[c] for c in codes] == expected
     assert len(set(texts)) == len(texts)
+
+
+def _labels_by_sorting(strata: np.ndarray, is_first: np.ndarray, draws: int, rng) -> list[np.ndarray]:
+    """The definition: sort ``strata + u`` stably; each stratum's first n_first rows are labelled first."""
+    from validator.bootstrap.weights import chunk_size
+
+    n = strata.size
+    sorted_strata = strata[np.argsort(strata, kind="stable")]
+    starts = np.searchsorted(sorted_strata, sorted_strata, side="left")
+    n_first = np.bincount(strata, weights=is_first.astype(float), minlength=int(strata.max()) + 1)
+    template = ((np.arange(n) - starts) < n_first[sorted_strata]).astype(float)
+    out, done = [], 0
+    while done < draws:
+        b = min(chunk_size(n, draws), draws - done)
+        order = np.argsort(strata[None, :] + rng.random((b, n)), axis=1, kind="stable")
+        labels = np.zeros((b, n))
+        np.put_along_axis(labels, order, np.broadcast_to(template, (b, n)), axis=1)
+        out.append(labels)
+        done += b
+    return out
+
+
+class _FixedKeys:
+    """A stand-in generator whose every draw is the same keys (to force equal keys)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+
+    def random(self, shape: tuple[int, int]) -> np.ndarray:
+        return np.broadcast_to(self.keys, shape).copy()
+
+
+@pytest.mark.parametrize(("n", "n_strata", "draws"), [(10, 1, 30), (1858, 1, 300), (1858, 40, 300), (50, 5, 200), (7, 3, 5)])
+def test_labels_by_selection_are_those_of_the_full_sort(n: int, n_strata: int, draws: int) -> None:
+    rng = np.random.default_rng(n + n_strata)
+    strata, first = rng.integers(0, n_strata, n), rng.random(n) < 0.4
+    expected = _labels_by_sorting(strata, first, draws, np.random.default_rng(9))
+    got = list(permutation_labels(strata, first, draws, np.random.default_rng(9)))
+    assert len(got) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        np.array([0.5, 0.5, 0.5, 0.2, 0.2, 0.9, 0.3, 0.0]),  # equal keys at a stratum's boundary
+        np.array([0.1, 0.5, 0.5, 0.2, 0.2, 0.2, 1 - 2**-53, 0.0]),  # 2 + u rounds up into the next stratum
+    ],
+)
+def test_equal_and_rounded_keys_are_labelled_as_the_stable_sort_labels_them(keys: np.ndarray) -> None:
+    strata = np.array([0, 0, 0, 1, 1, 1, 2, 2])
+    first = np.array([1, 0, 1, 0, 1, 0, 1, 0], dtype=bool)
+    expected = _labels_by_sorting(strata, first, 3, _FixedKeys(keys))
+    got = list(permutation_labels(strata, first, 3, _FixedKeys(keys)))  # type: ignore[arg-type]
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))

@@ -104,6 +104,10 @@ def permutation_labels(strata: np.ndarray, is_first: np.ndarray, draws: int, rng
 
     Within each stratum exactly as many rows as ``is_first`` marks there are
     chosen, uniformly at random without replacement, independently per draw.
+
+    Definition: each draw gives row ``i`` the key ``strata[i] + u_i`` (``u`` one
+    ``rng.random`` row per draw) and sorts the keys (stably); the first
+    ``n_first(s)`` rows of stratum ``s`` in that order are labelled first.
     """
     strata = np.asarray(strata, dtype=np.int64)
     first = np.asarray(is_first, dtype=bool)
@@ -117,13 +121,45 @@ def permutation_labels(strata: np.ndarray, is_first: np.ndarray, draws: int, rng
     starts = np.searchsorted(sorted_strata, sorted_strata, side="left")
     n_first = np.bincount(strata, weights=first.astype(float), minlength=int(strata.max()) + 1)
     template = (np.arange(n) - starts) < n_first[sorted_strata]
+    members = [(int(stratum), np.flatnonzero(strata == stratum), int(n_first[stratum])) for stratum in np.unique(strata)]
     step = chunk_size(n, draws)
     done = 0
     while done < draws:
         b = min(step, draws - done)
         keys = strata[None, :] + rng.random((b, n))
-        order = np.argsort(keys, axis=1, kind="stable")
-        labels = np.zeros((b, n))
-        np.put_along_axis(labels, order, np.broadcast_to(template.astype(float), (b, n)), axis=1)
+        labels = _labels_by_selection(keys, members)
+        if labels is None:
+            order = np.argsort(keys, axis=1, kind="stable")
+            labels = np.zeros((b, n))
+            np.put_along_axis(labels, order, np.broadcast_to(template.astype(float), (b, n)), axis=1)
         yield labels
         done += b
+
+
+def _labels_by_selection(keys: np.ndarray, members: list[tuple[int, np.ndarray, int]]) -> np.ndarray | None:
+    """The labels of the stable sort of ``keys``, by selecting each stratum's smallest keys.
+
+    Selecting the ``n_first(s)`` smallest keys of each stratum (``np.partition``,
+    linear) labels the same rows as sorting every key (``n log n``): a draw whose
+    selection is not exactly ``n_first(s)`` keys (equal keys at the boundary) is
+    sorted stably within its stratum instead. None when some key rounded up to the
+    next stratum's range (the segments of the sort would interleave): then only
+    the full sort says which rows come first.
+    """
+    labels = np.zeros(keys.shape)
+    for stratum, rows, count in members:
+        if count == 0:
+            continue
+        if count == rows.size:
+            labels[:, rows] = 1.0
+            continue
+        block = keys[:, rows]
+        if stratum and (block >= stratum + 1).any():
+            return None
+        boundary = np.partition(block, count - 1, axis=1)[:, count - 1 : count]
+        chosen = block <= boundary
+        for r in np.flatnonzero(chosen.sum(axis=1) != count):
+            chosen[r] = False
+            chosen[r, np.argsort(block[r], kind="stable")[:count]] = True
+        labels[:, rows] = chosen
+    return labels

@@ -365,6 +365,10 @@ def n_units(frame: pd.DataFrame, unit: str | None) -> int:
     return len(frame) if unit is None else int(frame[unit].nunique(dropna=True))
 
 
+#: Replicate weights up to this many cells (32 MB) are kept for the next model with the same unit.
+_KEPT_CELLS = 4_000_000
+
+
 def bootstrap_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], resample_by: str | None, *, size: Callable[[str | None], int] | None = None) -> WeightPlan:
     """Replicate weights that resample each model's unit, ``size(unit)`` units per replicate (default: as many as there are).
 
@@ -373,15 +377,21 @@ def bootstrap_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int,
     correlation.
     """
     frame = dataset.frame
+    drawn: dict[tuple[str, int], list[np.ndarray]] = {}
 
     def plan(model: ModelSpec, design: Design) -> Iterator[np.ndarray]:
         unit = resampling_unit(model, resample_by)
         count = size(unit) if size is not None else n_units(frame, unit)
+        if (unit or "", count) in drawn:
+            return iter(drawn[unit or "", count])
         rng = ctx.rng(*stream, unit or "rows", count)
         codes = _units(frame, unit)
-        if codes is None:
-            return resample_weights(len(frame), count, ctx.replicates, rng)
-        return cluster_weights(codes, count, ctx.replicates, rng)
+        chunks = resample_weights(len(frame), count, ctx.replicates, rng) if codes is None else cluster_weights(codes, count, ctx.replicates, rng)
+        if ctx.replicates * len(frame) > _KEPT_CELLS:
+            return chunks
+        # Models with the same unit draw the same weights: drawn once, kept while small.
+        drawn[unit or "", count] = list(chunks)
+        return iter(drawn[unit or "", count])
 
     return plan
 
