@@ -188,3 +188,19 @@ def test_point_totals_and_replicate_totals_come_from_one_function() -> None:
     totals = classify.recovery_totals(counts)
     for key, value in point.summary.to_dict().items():
         assert (value is None and np.isnan(totals[key][0])) or totals[key][0] == pytest.approx(value)
+
+
+def test_simulations_of_one_size_share_the_fresh_sample_draws_with_the_same_results() -> None:
+    from validator.checks.memo import Memo
+
+    human = read_dataset(generate_human(300, seed=21), SPEC, label="human")
+    sims = [read_dataset(generate_human(n, seed=s), SPEC, label="sim") for n, s in ((300, 22), (300, 23), (250, 24))]
+    ctx = CheckContext(seed=0, replicates=30, equal_n_draws=5)
+    fits = fit_models(SPEC.models, human.frame, alpha=SPEC.alpha, correction=SPEC.correction)
+    draws = human_draws(SPEC.models, human, ctx, alpha=SPEC.alpha, correction=SPEC.correction)
+    memo: Memo[object] = Memo()
+    for sim in sims:
+        alone = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha)
+        shared = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha, memo)  # type: ignore[arg-type]
+        assert shared[1] == alone[1]  # the comparison, its verdict and the verdict's limits
+    assert len(memo) == 2  # two sizes: 300 and 250 rows
