@@ -170,3 +170,61 @@ def test_five_thousand_extra_columns_ingest_in_one_step(tmp_path, monkeypatch):
     assert data.frame.shape[1] >= 5002
     assert list(data.frame.columns[-2:]) == ["extra4998", "extra4999"] or "extra4999" in data.frame.columns
     assert len([k for k in inserts if str(k).startswith("extra")]) == 0
+
+
+PARITY_SPEC = parse_spec_text(
+    textwrap.dedent(
+        """
+        name: parity
+        columns:
+          score: {type: numeric, range: [0, 100], integer: true}
+          group: {type: categorical, values: [a, b], recode: {1: a, 2: b}}
+          flag: {type: boolean, required: false}
+          note: {type: text, required: false, allow_missing: true}
+          age: {type: numeric, required: false, allow_missing: true, missing: ["-99"]}
+        """
+    ),
+    source="parity.yaml",
+)
+
+# Repeated values (so each column has few distinct ones) with every kind of problem.
+PARITY_ROWS = [
+    "score,group,flag,note,age",
+    *["10,1,true, hello ,30", "70,b,no,,-99", "2.5,a,yes,x,NA", "x,2,maybe,y,40", "150,c,,z,41"] * 6,
+    "10,2.0,1, ,1e1",
+    " 20 ,a,FALSE,w,",
+]
+
+
+def _ingest_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: list[str], strict: bool = False):
+    import validator.io.ingest as ingest_module
+
+    path = tmp_path / "parity.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcomes = []
+    for share in (0.5, 0.0):  # 0.0: every column row by row
+        monkeypatch.setattr(ingest_module, "_DISTINCT_SHARE", share)
+        try:
+            outcomes.append(ingest(read_table(path), PARITY_SPEC, strict=strict))
+        except InputError as exc:
+            outcomes.append(str(exc))
+    return outcomes
+
+
+def test_coercing_each_distinct_value_once_gives_the_row_by_row_result(tmp_path, monkeypatch):
+    by_value, by_row = _ingest_both_ways(tmp_path, monkeypatch, PARITY_ROWS)
+    pd.testing.assert_frame_equal(by_value.frame, by_row.frame, check_exact=True)
+    assert by_value.set_aside == by_row.set_aside
+    assert by_value.set_aside  # every kind of problem is there to compare
+    assert len({item.reason for item in by_value.set_aside}) >= 5
+
+
+def test_the_same_first_row_is_an_error_under_strict_either_way(tmp_path, monkeypatch):
+    by_value, by_row = _ingest_both_ways(tmp_path, monkeypatch, PARITY_ROWS, strict=True)
+    assert isinstance(by_value, str) and by_value == by_row
+
+
+def test_a_column_of_text_only_names_the_same_first_row_either_way(tmp_path, monkeypatch):
+    lines = ["score,group", *["x,a", "y,b"] * 10]
+    by_value, by_row = _ingest_both_ways(tmp_path, monkeypatch, lines)
+    assert isinstance(by_value, str) and by_value == by_row and "row 1" in by_value

@@ -215,3 +215,19 @@ def test_a_term_label_naming_no_fitted_term_is_a_warning_that_lists_the_model_te
     fits = fit_models(study.models, dataset.frame, alpha=study.alpha, correction=study.correction)
     _, result, _ = recovery_part(study, dataset, fits, None, "sim", dataset, CheckContext(seed=1, replicates=0, equal_n_draws=0), study.alpha)
     assert any("models[1].terms names 'belief_t3', which is no term of model m2" in w and "belief_t1" in w for w in result.warnings)
+
+
+def test_simulations_of_one_size_share_the_fresh_sample_draws_with_the_same_results() -> None:
+    from validator.checks.memo import Memo
+
+    human = read_dataset(generate_human(300, seed=21), SPEC, label="human")
+    sims = [read_dataset(generate_human(n, seed=s), SPEC, label="sim") for n, s in ((300, 22), (300, 23), (250, 24))]
+    ctx = CheckContext(seed=0, replicates=30, equal_n_draws=5)
+    fits = fit_models(SPEC.models, human.frame, alpha=SPEC.alpha, correction=SPEC.correction)
+    draws = human_draws(SPEC.models, human, ctx, alpha=SPEC.alpha, correction=SPEC.correction)
+    memo: Memo[object] = Memo()
+    for sim in sims:
+        alone = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha)
+        shared = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha, memo)  # type: ignore[arg-type]
+        assert shared[1] == alone[1]  # the comparison, its verdict and the verdict's limits
+    assert len(memo) == 2  # two sizes: 300 and 250 rows

@@ -515,3 +515,47 @@ def test_constraint_comparisons_have_a_documented_tolerance(text: str, values: t
 def test_without_tolerance_comparisons_are_exact() -> None:
     frame = pd.DataFrame({"a": [30.1], "b": [34.2], "c": [36.7]})
     assert not parse_expression("abs(a + b + c - 100) <= 1").evaluate(frame).iloc[0]
+
+
+def _categorical_frame() -> pd.DataFrame:
+    values = ["abort", "attack", None, "attack", "unused"]
+    return pd.DataFrame(
+        {
+            "decision": pd.Categorical(values, categories=["attack", "abort", "unused"]),
+            "cell": pd.Categorical(["V1", "V2", "V1", None, "V2"], categories=["V1", "V2"]),
+            "letter": pd.Series(["A", None, "B", "C", "D"], dtype="str"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "decision == 'abort'",
+        "decision != 'abort'",
+        "decision == 'unused'",
+        "decision == 'not a category'",
+        "'abort' == decision",
+        "decision == 'abort' == decision",
+        "not (decision != 'attack')",
+    ],
+)
+def test_a_categorical_compared_with_one_text_equals_the_comparison_with_that_text_on_every_row(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import validator.spec.expressions as expressions
+
+    frame = _categorical_frame()
+    got = parse_expression(text).evaluate(frame)
+    # The definition: the text repeated on every row and compared row by row.
+    monkeypatch.setattr(expressions, "_is_category_label", lambda left, right: False)
+    row_by_row = parse_expression(text).evaluate(frame)
+    pd.testing.assert_series_equal(got, row_by_row, check_exact=True)
+    assert str(got.dtype) == "boolean"
+
+
+def test_concat_of_categoricals_is_their_text_joined_row_by_row() -> None:
+    frame = _categorical_frame()
+    got = parse_expression("concat(cell, decision, letter)").evaluate(frame)
+    expected = frame["cell"].astype("str") + frame["decision"].astype("str") + frame["letter"].astype("str")
+    pd.testing.assert_series_equal(got, expected.rename(None), check_exact=True)

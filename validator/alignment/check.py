@@ -45,7 +45,7 @@ from validator.alignment.distances import (
     tv_distance,
     wasserstein_from_counts,
 )
-from validator.alignment.permutation import permutation_labels, strata_codes
+from validator.alignment.permutation import permutation_labels, strata_codes, text_codes
 from validator.alignment.uncertainty import distance_metric, mean_distance_metric
 from validator.bootstrap.weights import bootstrap_weights, chunk_size
 from validator.checks.context import CheckContext
@@ -339,13 +339,12 @@ def _n_valid(codes: np.ndarray, mask: np.ndarray) -> int:
 
 
 def _group_masks(human: pd.DataFrame, sim: pd.DataFrame, by: str, categories: tuple[str, ...] | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    def text(frame: pd.DataFrame) -> pd.Series:
-        return frame[by].astype(object).map(lambda v: None if pd.isna(v) else str(v))
-
-    h, s = text(human), text(sim)
-    seen = [v for v in pd.unique(pd.concat([h, s], ignore_index=True)) if isinstance(v, str)]
+    # A row's level is the text of its value; the levels are compared as codes.
+    codes, texts = text_codes([human[by], sim[by]])
+    h, s = codes[: len(human)], codes[len(human) :]
+    seen = [texts[i] for i in np.unique(codes[codes >= 0])]
     order = [c for c in (categories or ()) if c in seen] + sorted(v for v in seen if v not in (categories or ()))
-    return [(level, (h == level).to_numpy(), (s == level).to_numpy()) for level in order]
+    return [(level, h == texts.index(level), s == texts.index(level)) for level in order]
 
 
 class _Samples:

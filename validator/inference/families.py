@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
+from statsmodels.genmod import families as sm_families
 from statsmodels.genmod.generalized_linear_model import GLM
 
 SupportedFamily = Literal["logit", "probit", "ols"]
@@ -34,12 +34,12 @@ SUPPORTED_FAMILIES: tuple[str, ...] = ("logit", "probit", "ols")
 CANONICAL_FAMILIES: tuple[str, ...] = ("logit", "ols")
 
 
-def _glm_family(family: SupportedFamily) -> sm.families.Family:
+def _glm_family(family: SupportedFamily) -> sm_families.Family:
     if family == "logit":
-        return sm.families.Binomial()
+        return sm_families.Binomial()
     if family == "probit":
-        return sm.families.Binomial(link=sm.families.links.Probit())
-    return sm.families.Gaussian()
+        return sm_families.Binomial(link=sm_families.links.Probit())
+    return sm_families.Gaussian()
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,10 @@ class _Problems:
     def line_of(self, row: int) -> int | None:
         return self.table.line_of(row)
 
+    def row_of(self, label: Any) -> int:
+        """The data row of an index label of the values being coerced (here they are the rows)."""
+        return int(label)
+
     def add(self, rows: Iterable[int], column: str | None, reason: str, values: Mapping[Any, object] | None, detail: str) -> None:
         for row in rows:
             raw = None if values is None else values.get(row)
@@ -159,8 +163,65 @@ class _Problems:
             self.items.append(item)
 
 
+class _ValueProblems(_Problems):
+    """Problems found on a column's distinct values, reported for every row holding them.
+
+    The values being coerced are indexed 0..u-1 (the distinct values, in order of
+    first appearance); ``codes`` gives each row's value.
+    """
+
+    def __init__(self, problems: _Problems, codes: np.ndarray, rows: pd.Index) -> None:
+        super().__init__(problems.table, problems.strict)
+        self.items = problems.items
+        self.codes = codes
+        self.rows = rows
+
+    def row_of(self, label: Any) -> int:
+        return int(self.rows[int(np.argmax(self.codes == int(label)))])
+
+    def add(self, rows: Iterable[int], column: str | None, reason: str, values: Mapping[Any, object] | None, detail: str) -> None:
+        # Ascending rows per call, as the row-by-row path reports them.
+        positions = np.flatnonzero(np.isin(self.codes, np.asarray(list(rows), dtype=np.int64)))
+        labels = self.rows[positions]
+        by_row = None if values is None else {row: values.get(int(code)) for row, code in zip(labels, self.codes[positions])}
+        super().add(labels, column, reason, by_row, detail)
+
+
+#: A text column with at most this share of distinct values is coerced value by value.
+_DISTINCT_SHARE = 0.5
+
+
 def _coerce(column: ColumnSpec, raw: pd.Series, problems: _Problems) -> tuple[pd.Series, pd.Series]:
-    """The column in its declared type, and a mask of rows that failed."""
+    """The column in its declared type, and a mask of rows that failed.
+
+    Every step is a function of the cell's value alone, so a text column with few
+    distinct values (survey answers; 1,000,000 rows of them) is coerced once per
+    distinct value and the results are spread to the rows: the same values, the
+    same set-aside rows in the same order, the same errors.
+    """
+    if isinstance(raw.dtype, pd.StringDtype) and len(raw) > 1:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        if len(uniques) < _DISTINCT_SHARE * len(raw):
+            # The missing value, if any, is one more distinct value, the last.
+            codes = np.where(codes < 0, len(uniques), codes)
+            distinct = pd.Series(pd.array([*uniques, pd.NA], dtype=raw.dtype))
+            values, failed = _coerce_values(column, distinct, _ValueProblems(problems, codes, raw.index))
+            return _spread(values, codes, raw.index), pd.Series(failed.to_numpy(dtype=bool)[codes], index=raw.index)
+    return _coerce_values(column, raw, problems)
+
+
+def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values`` (one per distinct value) taken for every row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        spread = pd.Categorical.from_codes(values.cat.codes.to_numpy()[codes], dtype=values.dtype)
+        return cast("pd.Series", pd.Series(spread, index=index))
+    if isinstance(values.dtype, np.dtype):  # float, object: keep the dtype (pandas would infer str from objects)
+        return cast("pd.Series", pd.Series(values.to_numpy()[codes], index=index, dtype=values.dtype))
+    return cast("pd.Series", pd.Series(values.array.take(codes), index=index))
+
+
+def _coerce_values(column: ColumnSpec, raw: pd.Series, problems: _Problems) -> tuple[pd.Series, pd.Series]:
+    """:func:`_coerce` on the values of ``raw`` one by one."""
     text = _as_text(raw)
     missing_tokens = set(DEFAULT_MISSING) | set(column.missing)
     is_missing = text.isna() | text.isin(missing_tokens)
@@ -189,7 +250,7 @@ def _coerce(column: ColumnSpec, raw: pd.Series, problems: _Problems) -> tuple[pd
                 raise InputError(
                     f"column '{column.name}' should hold numbers but holds text such as '{text[first]}'",
                     source=problems.table.source,
-                    row=int(first),
+                    row=problems.row_of(first),
                     column=column.name,
                 )
             problems.add(raw.index[not_number], column.name, "not_a_number", text.to_dict(), f"'{column.name}' is not a number")
@@ -232,7 +293,7 @@ def _coerce(column: ColumnSpec, raw: pd.Series, problems: _Problems) -> tuple[pd
                     f"column '{column.name}' holds '{text[first]}', which is none of "
                     f"{', '.join(column.values)} and has no recoding in the spec",
                     source=problems.table.source,
-                    row=int(first),
+                    row=problems.row_of(first),
                     column=column.name,
                 )
             problems.add(

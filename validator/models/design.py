@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from formulaic import Formula
+from formulaic.parser.types import Factor
 
 from validator.errors import ExpressionError
 from validator.models.types import NotEstimableReason
@@ -25,6 +26,8 @@ from validator.spec.formulas import FormulaInfo, check_formula, formula_context
 from validator.spec.model import ModelSpec
 
 BINARY_FAMILIES = ("logit", "probit")
+
+EvalMethod = Factor.EvalMethod
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,41 @@ def _as_float(values: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.astype(float)
     return values
+
+
+def _numeric_design(formula: Formula, data: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """The design matrix of a formula of plain numeric variables, as formulaic builds it; None otherwise.
+
+    When every term of the right-hand side is the intercept or one variable
+    looked up by name, and every such variable is a float column without
+    missing values, formulaic's matrix is the intercept's ones and the columns
+    themselves, in its term order: built here directly, since materialising it
+    through formulaic cost more than the fit itself on survey-sized data.
+    """
+    columns: list[np.ndarray] = []
+    names: list[str] = []
+    for term in formula.rhs:
+        factors = term.factors
+        if len(factors) != 1:
+            return None
+        factor = factors[0]
+        if factor.eval_method is EvalMethod.LITERAL and str(factor.expr) == "1":
+            columns.append(np.ones(len(data)))
+            names.append("Intercept")
+            continue
+        if factor.eval_method is not EvalMethod.LOOKUP or factor.expr not in data.columns:
+            return None
+        values = data[factor.expr]
+        if values.dtype != np.float64:
+            return None
+        column = values.to_numpy()
+        if np.isnan(column).any():
+            return None
+        columns.append(column)
+        names.append(str(factor.expr))
+    if not columns or len(set(names)) != len(names):
+        return None
+    return np.ascontiguousarray(np.column_stack(columns), dtype=float), tuple(names)
 
 
 def _preview(values: pd.Series) -> str:
@@ -189,15 +227,21 @@ def build_design(
     if rows.size == 0:
         return fail("too_few_rows", "no rows are left after the subset and missing values")
     data = pd.DataFrame({name: _as_float(frame[name].iloc[rows]).reset_index(drop=True) for name in read})
-    try:
-        rhs = formula.rhs.get_model_matrix(
-            data, context=dict(formula_context()), output="pandas", na_action="raise"
-        )
-    except Exception as exc:  # noqa: BLE001 - formulaic raises many types; the model is then simply not estimable
-        message = str(exc).strip().splitlines()
-        return fail("fit_error", f"the design matrix could not be built: {message[0] if message else repr(exc)}")
-    exog = np.ascontiguousarray(rhs.to_numpy(dtype=float))
-    terms = tuple(str(name) for name in rhs.columns)
+    numeric = _numeric_design(formula, data)
+    empty_terms: tuple[str, ...] = ()  # every term of a numeric design is one column
+    if numeric is not None:
+        exog, terms = numeric
+    else:
+        try:
+            rhs = formula.rhs.get_model_matrix(
+                data, context=dict(formula_context()), output="pandas", na_action="raise"
+            )
+        except Exception as exc:  # noqa: BLE001 - formulaic raises many types; the model is then simply not estimable
+            message = str(exc).strip().splitlines()
+            return fail("fit_error", f"the design matrix could not be built: {message[0] if message else repr(exc)}")
+        exog = np.ascontiguousarray(rhs.to_numpy(dtype=float))
+        terms = tuple(str(name) for name in rhs.columns)
+        empty_terms = tuple(str(term) for term, index in rhs.model_spec.term_indices.items() if not index)
     bad = [terms[j] for j in np.flatnonzero(~np.isfinite(exog).all(axis=0))]
     if bad:
         names = ", ".join(f"'{name}'" for name in bad)
@@ -224,7 +268,7 @@ def build_design(
         endog=endog,
         levels=levels,
         groups=pd.factorize(data[model.cluster])[0] if model.cluster else None,
-        empty_terms=tuple(str(term) for term, index in rhs.model_spec.term_indices.items() if not index),
+        empty_terms=empty_terms,
         n_subset_excluded=n_subset_excluded,
         n_missing=n_missing,
         rows=rows,

@@ -18,12 +18,13 @@ simulated dataset; the steps, each in its own module:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from validator.bootstrap.weights import MIN_CLUSTERS
 from validator.checks.context import CheckContext
 from validator.checks.inputs import CheckInputs, HumanInputs
+from validator.checks.memo import Memo
 from validator.checks.record import Better, MetricInfo, MetricValue
 from validator.errors import InputError
 from validator.io.ingest import Dataset
@@ -40,6 +41,7 @@ from validator.recovery.uncertainty import (
     debiased_effects,
     fresh_sample_draws,
     human_draws,
+    n_units,
     point_fits,
     recentred,
     recovery_uncertainty,
@@ -124,6 +126,7 @@ def fresh_sample_null(
     ctx: CheckContext,
     *,
     alpha: float,
+    memo: Memo[ReplicateFits] | None = None,
 ) -> FreshSampleNull:
     """Pairs (a human resample of the human size, one of the simulation's size) compared like the simulation.
 
@@ -137,7 +140,16 @@ def fresh_sample_null(
     study measures both (docs/calibration.md).
     """
     resample_by = study.uncertainty.resample_by
-    fresh = fresh_sample_draws(study.models, human, sim, ctx, alpha=alpha, resample_by=resample_by)
+
+    def draw() -> ReplicateFits:
+        return fresh_sample_draws(study.models, human, sim, ctx, alpha=alpha, resample_by=resample_by)
+
+    if memo is None:
+        fresh = draw()
+    else:
+        # The draws depend on the simulation only through its number of each model's units.
+        units = sorted({resampling_unit(model, resample_by) or "" for model in study.models})
+        fresh = memo.get(tuple((unit, n_units(sim.frame, unit or None)) for unit in units), draw)
     if NULL_METHOD in ("shifted", "resample"):
         reference = point_fits(human_fits).repeat(human_replicates.replicates)
         other = shifted_fresh_samples(point_fits(human_fits), human_replicates, fresh) if NULL_METHOD == "shifted" else fresh
@@ -167,6 +179,7 @@ def recovery_part(
     sim: Dataset,
     ctx: CheckContext,
     alpha: float,
+    fresh: Memo[ReplicateFits] | None = None,
 ) -> tuple[tuple[ModelFit, ...], RecoveryResult, RecoveryUncertainty | None]:
     """Everything the recovery block of one simulated dataset holds (module docstring)."""
     resample_by = study.uncertainty.resample_by
@@ -191,7 +204,7 @@ def recovery_part(
             sim_replicates=sim_replicates,
         )  # fmt: skip
         if ctx.replicates and replicates is not None:
-            null = fresh_sample_null(study, human, h_fits, replicates, sim, point, ctx, alpha=alpha)
+            null = fresh_sample_null(study, human, h_fits, replicates, sim, point, ctx, alpha=alpha, memo=fresh)
     verdict, limits = default_verdict(point, null, level=ctx.level)
     if not study.models:
         verdict = ConstructVerdict("inconclusive", NO_MODELS)
@@ -223,6 +236,8 @@ class HumanRecovery:
 
     fits: tuple[ModelFit, ...]
     draws: ReplicateFits | None
+    # Fresh-sample draws by the simulation's size: every simulated file of one size shares them.
+    fresh: Memo[ReplicateFits] = field(default_factory=Memo, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -278,7 +293,7 @@ def compute_recovery(inputs: CheckInputs, section: object) -> RecoveryCheck:
     """Recovery of one simulated dataset (:func:`recovery_part`); its default verdict is the check's."""
     shared: HumanRecovery = inputs.prepared
     sim_fits, result, uncertainty = recovery_part(
-        inputs.study, inputs.human, shared.fits, shared.draws, inputs.label, inputs.sim, inputs.context, inputs.alpha
+        inputs.study, inputs.human, shared.fits, shared.draws, inputs.label, inputs.sim, inputs.context, inputs.alpha, shared.fresh
     )
     return RecoveryCheck(sim_fits, result, uncertainty, default_verdict=result.default_verdict)
 

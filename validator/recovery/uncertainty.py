@@ -42,11 +42,12 @@ import pandas as pd
 from validator.bootstrap.batched import fit_batched
 from validator.bootstrap.weights import (
     Interval,
+    SparseWeights,
     cluster_codes,
     cluster_weights,
     percentile_interval,
     resample_weights,
-    subsample_weights,
+    subsample_indices,
 )
 from validator.checks.context import CheckContext
 from validator.io.ingest import Dataset
@@ -200,11 +201,15 @@ def _adjust(p_values: np.ndarray, valid: np.ndarray, correction: CorrectionSpec,
     return adjust_p_values(np.where(valid, p_values, np.nan), spans, correction.method)
 
 
-def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None) -> tuple[Design, np.ndarray]:
+def _used_rows(
+    design: Design, position: np.ndarray, weights: np.ndarray, used: np.ndarray | None, *, columns: np.ndarray | None = None
+) -> tuple[Design, np.ndarray]:
     """The design restricted to the rows some replicate of the chunk uses, and their weights.
 
     ``position`` maps a frame row to its row in the design (-1: not in the design);
     ``used`` lists the frame rows with a non-zero weight in some replicate (None: all).
+    ``columns`` names the frame row of each column of ``weights`` when they are
+    not all the frame's rows (a :class:`SparseWeights` chunk; then ``columns`` is ``used``).
     A row with weight zero in every replicate contributes nothing to any fit; dropping
     it makes subsamples of a large dataset (equal-n comparisons) cheap.
     """
@@ -224,6 +229,8 @@ def _used_rows(design: Design, position: np.ndarray, weights: np.ndarray, used: 
         groups=None if design.groups is None else design.groups[keep],
         rows=rows,
     )
+    if columns is not None:
+        return reduced, weights[:, position[columns] >= 0]
     return reduced, weights[:, rows]
 
 
@@ -255,8 +262,8 @@ def _failure_reasons(model: ModelSpec, design: Design, weights: np.ndarray, esti
     return reasons
 
 
-WeightPlan = Callable[[ModelSpec, Design], Iterator[np.ndarray]]
-"""Given a model and its design on the dataset, the chunks of (b, n_frame) replicate weights."""
+WeightPlan = Callable[[ModelSpec, Design], Iterator[np.ndarray | SparseWeights]]
+"""Given a model and its design on the dataset, the chunks of (b, n_frame) replicate weights (dense or sparse)."""
 
 
 def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alpha: float, cluster_copies: bool = False) -> ModelDraws:
@@ -272,9 +279,13 @@ def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alph
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]] = []
     start: np.ndarray | None = None
     for chunk in weights(model, design):
-        used = np.flatnonzero(chunk.any(axis=0))
-        sparse_chunk = used if used.size < 0.5 * chunk.shape[1] else None
-        used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
+        if isinstance(chunk, SparseWeights) and chunk.rows.size < 0.5 * chunk.n_columns and design.rows is not None:
+            used_design, used_weights = _used_rows(design, position, chunk.weights, chunk.rows, columns=chunk.rows)
+        else:
+            chunk = chunk.dense() if isinstance(chunk, SparseWeights) else chunk
+            used = np.flatnonzero(chunk.any(axis=0))
+            sparse_chunk = used if used.size < 0.5 * chunk.shape[1] else None
+            used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
         batched = fit_batched(
             used_design, model.family, used_weights, cov_type=model.cov_type, start=start, cluster_copies=cluster_copies
         )
@@ -354,6 +365,10 @@ def n_units(frame: pd.DataFrame, unit: str | None) -> int:
     return len(frame) if unit is None else int(frame[unit].nunique(dropna=True))
 
 
+#: Replicate weights up to this many cells (32 MB) are kept for the next model with the same unit.
+_KEPT_CELLS = 4_000_000
+
+
 def bootstrap_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], resample_by: str | None, *, size: Callable[[str | None], int] | None = None) -> WeightPlan:
     """Replicate weights that resample each model's unit, ``size(unit)`` units per replicate (default: as many as there are).
 
@@ -362,15 +377,21 @@ def bootstrap_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int,
     correlation.
     """
     frame = dataset.frame
+    drawn: dict[tuple[str, int], list[np.ndarray]] = {}
 
     def plan(model: ModelSpec, design: Design) -> Iterator[np.ndarray]:
         unit = resampling_unit(model, resample_by)
         count = size(unit) if size is not None else n_units(frame, unit)
+        if (unit or "", count) in drawn:
+            return iter(drawn[unit or "", count])
         rng = ctx.rng(*stream, unit or "rows", count)
         codes = _units(frame, unit)
-        if codes is None:
-            return resample_weights(len(frame), count, ctx.replicates, rng)
-        return cluster_weights(codes, count, ctx.replicates, rng)
+        chunks = resample_weights(len(frame), count, ctx.replicates, rng) if codes is None else cluster_weights(codes, count, ctx.replicates, rng)
+        if ctx.replicates * len(frame) > _KEPT_CELLS:
+            return chunks
+        # Models with the same unit draw the same weights: drawn once, kept while small.
+        drawn[unit or "", count] = list(chunks)
+        return iter(drawn[unit or "", count])
 
     return plan
 
@@ -588,9 +609,10 @@ def _equal_side(
     draws = ctx.equal_n_draws
     point = point_fits(fits).repeat(draws)
     out = []
+    drawn: dict[tuple[int, int], list[np.ndarray]] = {}
     for model in models:
         if model.id in plans:
-            out.append(model_draws(model, dataset, _frame_subsample_plan(dataset, ctx, stream, plans[model.id], draws), alpha=alpha))
+            out.append(model_draws(model, dataset, _frame_subsample_plan(dataset, ctx, stream, plans[model.id], draws, drawn), alpha=alpha))
         else:
             found = point.model(model.id)
             if found is not None:
@@ -598,17 +620,25 @@ def _equal_side(
     return ReplicateFits(draws, tuple(out))
 
 
-def _frame_subsample_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], size: int, draws: int) -> WeightPlan:
-    """Weights over the frame's rows that select ``size`` of a model's own rows without replacement."""
-    n_frame = len(dataset.frame)
+def _frame_subsample_plan(
+    dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], size: int, draws: int, drawn: dict[tuple[int, int], list[np.ndarray]] | None = None
+) -> WeightPlan:
+    """Weights over the frame's rows that select ``size`` of a model's own rows without replacement.
 
-    def plan(model: ModelSpec, design: Design) -> Iterator[np.ndarray]:
+    ``drawn`` keeps the selections by (rows, size) across the models of one side:
+    their random stream depends on nothing else, so models with as many rows
+    select the same positions and the keys are drawn once.
+    """
+    n_frame = len(dataset.frame)
+    cache: dict[tuple[int, int], list[np.ndarray]] = {} if drawn is None else drawn
+
+    def plan(model: ModelSpec, design: Design) -> Iterator[SparseWeights]:
         rows = design.rows if design.rows is not None else np.arange(n_frame)
-        rng = ctx.rng(*stream, len(rows), size)
-        for chunk in subsample_weights(len(rows), size, draws, rng):
-            weights = np.zeros((chunk.shape[0], n_frame))
-            weights[:, rows] = chunk
-            yield weights
+        key = (len(rows), size)
+        if key not in cache:
+            cache[key] = list(subsample_indices(len(rows), size, draws, ctx.rng(*stream, len(rows), size)))
+        for chosen in cache[key]:
+            yield SparseWeights.selecting(chosen, rows, n_frame)
 
     return plan
 
