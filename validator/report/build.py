@@ -153,12 +153,14 @@ def _run_figures(result: CheckResult, sim: SimulationResult) -> tuple[RunFigures
     structures = figures.structure_counts(sim.heterogeneity)
     heatmaps = figures.js_heatmaps(d) if d is not None else []
     forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha) if sim.recovery.coefficients else []
-    drawn = [f for f in (histograms, structures) if f is not None] + [f for _, f in heatmaps] + forest
+    gap = figures.gap_figure(sim.coherence)
+    drawn = [f for f in (histograms, structures, gap) if f is not None] + [f for _, f in heatmaps] + forest
     stems = RunFigures(
         distributions=(histograms.stem, histograms.width_percent) if histograms else None,
         structures=(structures.stem, structures.width_percent) if structures else None,
         js=tuple((by, f.stem, f.width_percent) for by, f in heatmaps),
         forest=tuple((f.stem, f.width_percent) for f in forest),
+        gap=(gap.stem, gap.width_percent) if gap else None,
     )
     return stems, drawn
 
@@ -186,7 +188,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
         "data": data_section(result, sim),
         "heterogeneity": heterogeneity_section(sim, stems),
         "alignment": alignment_section(sim, stems),
-        "coherence": coherence_section(sim),
+        "coherence": coherence_section(sim, stems),
         "recovery": recovery_section(result, sim, stems),
         "checks": other_checks_section(result, sim),
         "methods": methods_section(result, sim, spec),
