@@ -79,8 +79,8 @@ local TABLE_CHARS = 112  -- characters of 7.4 pt DejaVu Sans across the 17 cm te
 -- Long words (file names, metric paths, hashes, formula terms) may wrap inside a table cell or a line, without a
 -- character being added: Typst breaks a line only at spaces and never inside an overlong word, so in Typst each
 -- piece of such a word goes into its own inline box, and a line may break between boxes (copying the text still
--- gives the word). A word breaks after . / , : = and before _ - ( [; a run of letters and digits longer than
--- PIECE_MAX (a SHA-256) every PIECE_MAX characters. The HTML gets the same with CSS (overflow-wrap: anywhere).
+-- gives the word). A word breaks after . / , : = and before _ - ( [; a part with digits longer than
+-- PIECE_MAX (a SHA-256) every PIECE_MAX characters; a long plain word is left to Typst's hyphenation. The HTML gets the same with CSS (overflow-wrap: anywhere).
 local LONG_WORD = 16  -- shorter words stay whole
 local PIECE_MAX = 16
 
@@ -110,7 +110,7 @@ local function pieces(word)
   local result = {}
   for part in (marked .. "\0"):gmatch("([^\0]*)\0") do
     if part ~= "" then
-      if text_length(part) > PIECE_MAX then
+      if text_length(part) > PIECE_MAX and part:find("%d") then
         for _, chunk in ipairs(utf8_chunks(part, PIECE_MAX)) do table.insert(result, chunk) end
       else
         table.insert(result, part)
@@ -133,10 +133,32 @@ local function words(text)
   end
 end
 
--- In Typst, a long Str or inline code becomes a run of boxes, one per piece.
+-- The pieces of a text that may hold spaces (inline code): each word's pieces, a space kept at the end of the
+-- piece before it.
+local function spaced_pieces(text)
+  local result = {}
+  for word, space in text:gmatch("(%S+)(%s*)") do
+    local parts = pieces(word)
+    parts[#parts] = parts[#parts] .. space
+    for _, part in ipairs(parts) do table.insert(result, part) end
+  end
+  local lead = text:match("^%s+")
+  if lead and result[1] then result[1] = lead .. result[1] end
+  return result
+end
+
+-- In Typst, a long Str or inline code becomes a run of boxes, one per piece (a word of inline code with no
+-- long word in it stays one piece: Typst breaks raw text at its spaces itself).
 local function boxed(el, make)
-  local parts = pieces(el.text)
+  local parts = el.t == "Code" and spaced_pieces(el.text) or pieces(el.text)
   if #parts < 2 then return nil end
+  if el.t == "Code" then
+    local long = false
+    for word in el.text:gmatch("%S+") do
+      if #pieces(word) > 1 then long = true end
+    end
+    if not long then return nil end
+  end
   local out = {}
   for _, part in ipairs(parts) do
     table.insert(out, pandoc.RawInline("typst", "#box["))
@@ -151,8 +173,22 @@ local breakable_words = {
   Code = function(el) return boxed(el, function(part) return pandoc.Code(part, el.attr) end) end,
 }
 
-function Table(tbl)
-  if FORMAT ~= "typst" then return nil end
+-- A table with more body rows than fit on a page with room to spare may break across pages (Typst keeps a
+-- figure on one page, so a long one would overflow it, its last rows drawn over each other at the page foot).
+local LONG_TABLE_ROWS = 30
+
+local function body_rows(tbl)
+  local count = 0
+  for _, body in ipairs(tbl.bodies) do count = count + #body.body end
+  return count
+end
+
+local function long_table(tbl)
+  if body_rows(tbl) <= LONG_TABLE_ROWS then return tbl end
+  return { pandoc.RawBlock("typst", "#simval-long-table["), tbl, pandoc.RawBlock("typst", "]") }
+end
+
+local function fit_widths(tbl)
   local n = #tbl.colspecs
   local natural, minimal, header = {}, {}, {}
   for i = 1, n do natural[i] = 1; minimal[i] = 1; header[i] = 1 end
@@ -213,6 +249,11 @@ function Table(tbl)
   return tbl
 end
 
+function Table(tbl)
+  if FORMAT ~= "typst" then return nil end
+  return long_table(fit_widths(tbl) or tbl)
+end
+
 function Div(el)
   local kept = conditional(el)
   if kept ~= nil then return kept end
@@ -221,12 +262,12 @@ end
 
 -- Last, after the tables are measured: the body's long words become breakable (not the title, which Typst's
 -- document metadata needs as plain text).
--- A short paragraph that introduces a figure or a table is kept on its page (sticky, like the headings): a
--- heading, its first paragraph and the figure after it move to the next page together, never a heading and a
--- sentence alone at the foot of a page.
+-- A short paragraph between a heading and a figure or table is sticky too: the heading, that paragraph and
+-- the figure move to the next page together, never a heading and a sentence alone at the foot of a page.
 local STICKY_CHARS = 400
 
-local function introduces(block, next_block)
+local function introduces(previous, block, next_block)
+  if previous == nil or previous.t ~= "Header" then return false end
   if block.t ~= "Para" or next_block == nil then return false end
   if next_block.t ~= "Figure" and next_block.t ~= "Table" then return false end
   return text_length(pandoc.utils.stringify(block)) <= STICKY_CHARS
@@ -237,7 +278,7 @@ function Pandoc(doc)
   doc.blocks = doc.blocks:walk(breakable_words)
   local blocks = pandoc.Blocks({})
   for i, block in ipairs(doc.blocks) do
-    if introduces(block, doc.blocks[i + 1]) then
+    if introduces(doc.blocks[i - 1], block, doc.blocks[i + 1]) then
       blocks:insert(pandoc.RawBlock("typst", "#block(sticky: true)["))
       blocks:insert(block)
       blocks:insert(pandoc.RawBlock("typst", "]"))

@@ -386,8 +386,8 @@ _UNITS = {"logit": "log-odds", "probit": "probit index", "mnlogit": "log-odds vs
 _OUTCOME = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
 #: Tallest forest figure (inches, drawn size): it prints at the text width and, with its caption, fits one A4 page
 #: between the header and the footer; more coefficients go on a further figure.
-FOREST_MAX_H = 8.3
-_ROW_H, _HEAD_H = 0.5, 0.3
+FOREST_MAX_H = 8.7
+_ROW_H, _HEAD_H = 0.42, 0.3
 #: The term column holds at most this many characters; a longer term is cut with an ellipsis (the coefficient
 #: table beside the plot names it in full), so the intervals keep most of the width.
 TERM_CHARS = 28
@@ -535,24 +535,24 @@ def _forest_row(ax: Any, item: Any, human: Any, sim: Any, y0: float, left: float
     def x(value: float) -> float:
         return left + (value - lo) / (hi - lo) * (right - left)
 
-    base = y0 + 0.27
+    base = y0 + 0.235
     ax.plot([left, right], [base, base], color="0.45", linewidth=0.5)
     values, decimals = _ticks(lo, hi)
     for value in values:
         ax.plot([x(value), x(value)], [base, base + 0.035], color="0.3", linewidth=0.5)
-        ax.text(x(value), base + 0.05, _tick_text(value, decimals), ha="center", va="top", fontsize=_TICK_SIZE, color="0.15")
+        ax.text(x(value), base + 0.045, _tick_text(value, decimals), ha="center", va="top", fontsize=_TICK_SIZE, color="0.15")
     ax.plot([x(0.0), x(0.0)], [y0 + 0.02, base], color="0.35", linewidth=0.8, linestyle=(0, (1, 1)))
     for offset, (low, estimate, high), face, style in (
-        (0.08, spans[0], "black", "-"),
-        (0.18, spans[1], "white", (0, (3, 1.5))),
+        (0.07, spans[0], "black", "-"),
+        (0.16, spans[1], "white", (0, (3, 1.5))),
     ):
         row_y = y0 + offset
         if low is not None and high is not None:
             ax.plot([x(low), x(high)], [row_y, row_y], color="black", linewidth=1.0, linestyle=style, solid_capstyle="butt")
         if estimate is not None:
             ax.plot([x(estimate)], [row_y], marker="o" if face == "black" else "s", markersize=3.6, markerfacecolor=face, markeredgecolor="black", markeredgewidth=0.8, linestyle="none")
-    ax.text(left - 0.12, y0 + 0.13, _term_label(item.term), ha="right", va="center", fontsize=7)
-    ax.text(right + 0.12, y0 + 0.13, _OUTCOME.get(item.outcome, item.outcome), ha="left", va="center", fontsize=7, fontweight="bold" if item.outcome == "sign_flip" else "normal")
+    ax.text(left - 0.12, y0 + 0.115, _term_label(item.term), ha="right", va="center", fontsize=7)
+    ax.text(right + 0.12, y0 + 0.115, _OUTCOME.get(item.outcome, item.outcome), ha="left", va="center", fontsize=7, fontweight="bold" if item.outcome == "sign_flip" else "normal")
 
 
 # --- coherence: the value-action gap ------------------------------------------------------------------
