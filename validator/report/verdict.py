@@ -25,7 +25,8 @@ def _gates_table(sim: SimulationResult) -> str:
         gate = g.gate
         threshold = threshold_text(gate)
         on = "" if gate.on == "estimate" else f" ({gate.on} bound)"
-        name = mdx.name(gate.name) + ("" if gate.name == gate.path else f" ({mdx.name(gate.path)})")
+        # The first column may wrap anywhere (report.css: td:first-child), so the name stays plain text.
+        name = md(gate.name) + ("" if gate.name == gate.path else f" ({md(gate.path)})")
         rows.append(
             [
                 name,
