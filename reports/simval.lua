@@ -79,7 +79,7 @@ local TABLE_CHARS = 112  -- characters of 7.4 pt DejaVu Sans across the 17 cm te
 -- Long words (file names, metric paths, hashes, formula terms) may wrap inside a table cell or a line, without a
 -- character being added: Typst breaks a line only at spaces and never inside an overlong word, so in Typst each
 -- piece of such a word goes into its own inline box, and a line may break between boxes (copying the text still
--- gives the word). A word breaks after . / , : = and before _ - ( [; a part with digits longer than
+-- gives the word). A word breaks after . / , : = - and before _ ( [; a part with digits longer than
 -- PIECE_MAX (a SHA-256) every PIECE_MAX characters; a long plain word is left to Typst's hyphenation. The HTML gets the same with CSS (overflow-wrap: anywhere).
 local LONG_WORD = 16  -- shorter words stay whole
 local PIECE_MAX = 16
@@ -106,7 +106,7 @@ end
 local function pieces(word)
   -- Numbers and intervals (no letter, or held together by a no-break space) are never split.
   if text_length(word) <= LONG_WORD or not word:find("%a") or word:find("\u{00A0}") then return { word } end
-  local marked = word:gsub("([%./,:=])", "%1\0"):gsub("([^\0])([_%-%(%[])", "%1\0%2")
+  local marked = word:gsub("([%./,:=%-])", "%1\0"):gsub("([^\0])([_%(%[])", "%1\0%2")
   local result = {}
   for part in (marked .. "\0"):gmatch("([^\0]*)\0") do
     if part ~= "" then

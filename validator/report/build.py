@@ -149,14 +149,14 @@ def _prepare(folder: Path) -> Path:
 
 def _run_figures(result: CheckResult, sim: SimulationResult) -> tuple[RunFigures, list[figures.Drawn]]:
     d = sim.distribution
-    histograms = figures.distribution_histograms(d) if d is not None else None
+    histograms = figures.distribution_figures(d) if d is not None else []
     structures = figures.structure_counts(sim.heterogeneity)
     heatmaps = figures.js_heatmaps(d) if d is not None else []
     forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha) if sim.recovery.coefficients else []
     gap = figures.gap_figure(sim.coherence)
-    drawn = [f for f in (histograms, structures, gap) if f is not None] + [f for _, f in heatmaps] + forest
+    drawn = histograms + [f for f in (structures, gap) if f is not None] + [f for _, f in heatmaps] + forest
     stems = RunFigures(
-        distributions=(histograms.stem, histograms.width_percent) if histograms else None,
+        distributions=tuple((f.stem, f.width_percent) for f in histograms),
         structures=(structures.stem, structures.width_percent) if structures else None,
         js=tuple((by, f.stem, f.width_percent) for by, f in heatmaps),
         forest=tuple((f.stem, f.width_percent) for f in forest),

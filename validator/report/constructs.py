@@ -14,10 +14,11 @@ from validator.results import SimulationResult
 class RunFigures:
     """The figures drawn for one run as (stem, width) pairs: ``figures/<stem>`` printed at ``width`` of the text.
 
-    None or empty where there is nothing to draw; ``js`` pairs each breakdown with its heatmap.
+    None or empty where there is nothing to draw; ``js`` pairs each breakdown with its heatmap; the
+    distributions and the forest plot may come in several parts.
     """
 
-    distributions: tuple[str, str] | None = None
+    distributions: tuple[tuple[str, str], ...] = ()
     structures: tuple[str, str] | None = None
     js: tuple[tuple[str, str, str], ...] = ()
     forest: tuple[tuple[str, str], ...] = field(default_factory=tuple)
@@ -162,8 +163,10 @@ def alignment_section(sim: SimulationResult, figures: RunFigures) -> str:
             "How the answers spread, human vs simulation, for every variable of the spec's distribution check "
             "(share of rows per bin or category; each panel's title gives the Jensen-Shannon distance and its noise floor)."
         )
-        stem, width = figures.distributions
-        parts.append(mdx.figure(stem, "Distributions, human (filled) vs simulation (open).", "fig-distributions", width))
+        for index, (stem, width) in enumerate(figures.distributions):
+            suffix = f" (part {index + 1} of {len(figures.distributions)})" if len(figures.distributions) > 1 else ""
+            label = "fig-distributions" if index == 0 else f"fig-distributions-{index + 1}"
+            parts.append(mdx.figure(stem, f"Distributions, human (filled) vs simulation (open){suffix}.", label, width))
     parts.append(
         "A distance is read against its **noise floor**: the distance two samples of one population of the same "
         "sizes would show. At or below the floor's 95th percentile, the difference is within sampling noise."

@@ -135,13 +135,30 @@ def _rotate(labels: Sequence[str], available: float) -> bool:
 # --- heterogeneity: distributions human vs simulation -----------------------------------
 
 
-def distribution_histograms(distribution: DistributionResult, stem: str = "distributions") -> Drawn | None:
+#: Distribution panels per figure (two rows of two): a figure of this size fits in half a page, so the parts
+#: fill the pages around them rather than leaving a half page blank before one tall figure.
+HISTOGRAM_PANELS = 4
+
+
+def distribution_figures(distribution: DistributionResult, stem: str = "distributions") -> list[Drawn]:
+    """:func:`distribution_histograms` in parts of at most :data:`HISTOGRAM_PANELS` variables.
+
+    The first part is ``figures/<stem>``, the next ``<stem>_2`` and so on.
+    """
+    variables = distribution.variables
+    parts = [variables[i : i + HISTOGRAM_PANELS] for i in range(0, len(variables), HISTOGRAM_PANELS)]
+    drawn = [distribution_histograms(distribution, stem if k == 0 else f"{stem}_{k + 1}", variables=part) for k, part in enumerate(parts)]
+    return [d for d in drawn if d is not None]
+
+
+def distribution_histograms(distribution: DistributionResult, stem: str = "distributions", *, variables: Sequence[Any] | None = None) -> Drawn | None:
     """One panel per distribution variable: the share of rows per bin or category, human vs simulation.
 
     Bars are the ``human_counts`` and ``sim_counts`` of the overall comparison as
     percentages; the panel title carries the JS distance and its noise floor.
+    ``variables`` draws only those (default: every variable of ``distribution``).
     """
-    variables = distribution.variables
+    variables = list(distribution.variables if variables is None else variables)
     if not variables:
         return None
     ncols = 1 if len(variables) == 1 else 2
@@ -150,7 +167,7 @@ def distribution_histograms(distribution: DistributionResult, stem: str = "distr
     rotated = {v.variable: _rotate(v.labels, panel_w) for v in variables}
     longest = max((len(label) for v in variables if rotated[v.variable] for label in v.labels), default=0)
     label_room = (longest * CHAR_W * 0.72 if longest else 0.14) + 0.42
-    panel_h, gap = 1.5, label_room + 0.55
+    panel_h, gap = 1.35, label_room + 0.5
     height = 0.55 + nrows * panel_h + (nrows - 1) * gap + label_room + 0.05
     with _style():
         fig = _new_figure(WIDTH if ncols == 2 else 4.2, height)
@@ -230,7 +247,7 @@ class HeatCell:
 
 
 #: A cell within the human noise floor is framed: a black line on a white one, visible on any grey.
-_FLOOR_FRAME = {"fill": False, "edgecolor": "black", "linewidth": 1.3}
+_FLOOR_EDGE, _FLOOR_WIDTH = "black", 1.3
 _FLOOR_HALO = 3.2  # points: the white line under the black one
 
 
@@ -238,7 +255,7 @@ def _floor_frame(x: float, y: float) -> Any:
     from matplotlib import patheffects
     from matplotlib.patches import Rectangle
 
-    frame = Rectangle((x - 0.5 + 0.07, y - 0.5 + 0.1), 0.86, 0.8, **_FLOOR_FRAME)
+    frame = Rectangle((x - 0.5 + 0.07, y - 0.5 + 0.1), 0.86, 0.8, fill=False, edgecolor=_FLOOR_EDGE, linewidth=_FLOOR_WIDTH)
     frame.set_path_effects([patheffects.Stroke(linewidth=_FLOOR_HALO, foreground="white"), patheffects.Normal()])
     return frame
 
@@ -306,8 +323,7 @@ def _heatmap_figure(rows: Sequence[str], columns: Sequence[str], cells: Sequence
     # The legend says what the frame and the italics mean (they are also in the caption).
     handles = []
     if any_floor:
-        frame = Patch(facecolor="0.8", label="framed, bold: within the human noise floor (JS <= floor p95)", **{k: v for k, v in _FLOOR_FRAME.items() if k != "fill"})
-        handles.append(frame)
+        handles.append(Patch(facecolor="0.8", edgecolor=_FLOOR_EDGE, linewidth=_FLOOR_WIDTH, label="framed, bold: within the human noise floor (JS <= floor p95)"))
     if any_low:
         handles.append(Patch(facecolor="white", edgecolor="0.6", linewidth=0.5, label="italic, (low n) or °: group below the minimum size"))
     if handles:
@@ -384,9 +400,9 @@ def comparison_heatmaps(sims: Sequence[SimulationResult], names: Sequence[str], 
 
 _UNITS = {"logit": "log-odds", "probit": "probit index", "mnlogit": "log-odds vs the base outcome", "ols": "outcome units"}
 _OUTCOME = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
-#: Tallest forest figure (inches, drawn size): it prints at the text width and, with its caption, fits one A4 page
-#: between the header and the footer; more coefficients go on a further figure.
-FOREST_MAX_H = 8.7
+#: Tallest forest figure (inches, drawn size): about half an A4 page, so a part fits below a table and the
+#: parts fill the pages instead of leaving half of one blank; more coefficients go on a further figure.
+FOREST_MAX_H = 4.8
 _ROW_H, _HEAD_H = 0.42, 0.3
 #: The term column holds at most this many characters; a longer term is cut with an ellipsis (the coefficient
 #: table beside the plot names it in full), so the intervals keep most of the width.
@@ -579,7 +595,7 @@ def gap_figure(results: Sequence[CoherenceResult], stem: str = "gap") -> Drawn |
     label_lines = max(label.count("\n") + 1 for label, _ in groups)
     group_w = min(1.25, (WIDTH - 0.8) / len(groups))
     width = max(0.8 + group_w * len(groups) + 0.2, 3.6)
-    bottom = 0.32 + 0.13 * label_lines + 0.16
+    bottom = 0.3 + 0.12 * label_lines + 0.06
     height = 0.45 + 1.9 + bottom
     with _style():
         fig = _new_figure(width, height)
