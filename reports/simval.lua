@@ -4,7 +4,7 @@
 --    in HTML, a #simval-callout(...)[...] block in Typst (defined in report.typ).
 -- 2. Block quotes become a #simval-quote[...] block in Typst (a bar at the left, smaller text).
 -- 3. Tables too wide for the page get column widths that fit (Typst only; see Table below).
--- 4. Long words (file names, metric paths, hashes) may wrap in Typst (see pieces below).
+-- 4. Long words (file names, metric paths, hashes) may wrap: boxes in Typst, <wbr> in HTML (see pieces below).
 -- 5. Quarto conditional content (.content-visible / .content-hidden with when-format or unless-format)
 --    is kept or dropped for the output format at hand.
 --
@@ -80,7 +80,8 @@ local TABLE_CHARS = 112  -- characters of 7.4 pt DejaVu Sans across the 17 cm te
 -- character being added: Typst breaks a line only at spaces and never inside an overlong word, so in Typst each
 -- piece of such a word goes into its own inline box, and a line may break between boxes (copying the text still
 -- gives the word). A word breaks after . / , : = - and before _ ( [; a part with digits longer than
--- PIECE_MAX (a SHA-256) every PIECE_MAX characters; a long plain word is left to Typst's hyphenation. The HTML gets the same with CSS (overflow-wrap: anywhere).
+-- PIECE_MAX (a SHA-256) every PIECE_MAX characters; a long plain word is left to Typst's hyphenation.
+-- The HTML gets <wbr> between the same pieces.
 local LONG_WORD = 16  -- shorter words stay whole
 local PIECE_MAX = 16
 
@@ -171,6 +172,21 @@ end
 local breakable_words = {
   Str = function(el) return boxed(el, pandoc.Str) end,
   Code = function(el) return boxed(el, function(part) return pandoc.Code(part, el.attr) end) end,
+}
+
+-- In HTML, the pieces of a long Str are joined by <wbr>: a line may break there, no character is added.
+-- (Inline code is left whole; the stylesheet lets code in a table cell wrap anywhere.)
+local html_words = {
+  Str = function(el)
+    local parts = pieces(el.text)
+    if #parts < 2 then return nil end
+    local out = {}
+    for i, part in ipairs(parts) do
+      if i > 1 then table.insert(out, pandoc.RawInline("html", "<wbr>")) end
+      table.insert(out, pandoc.Str(part))
+    end
+    return out
+  end,
 }
 
 -- A table with more body rows than fit on a page with room to spare may break across pages (Typst keeps a
@@ -274,6 +290,10 @@ local function introduces(previous, block, next_block)
 end
 
 function Pandoc(doc)
+  if is_html() then
+    doc.blocks = doc.blocks:walk(html_words)
+    return doc
+  end
   if FORMAT ~= "typst" then return nil end
   doc.blocks = doc.blocks:walk(breakable_words)
   local blocks = pandoc.Blocks({})

@@ -19,7 +19,7 @@ def _intervals_row(name: str, sim: SimulationResult) -> list[str]:
     iv = dict(u.intervals) if u is not None else {}
     s = sim.recovery.summary
     d = sim.distribution
-    row = [mdx.name(name), f"**{gate_status(sim)}**"] + [mdx.with_interval(getattr(s, key), iv.get(key)) for key in ("f1_sign", "fpr", "fnr")]
+    row = [md(name), f"**{gate_status(sim)}**"] + [mdx.with_interval(getattr(s, key), iv.get(key)) for key in ("f1_sign", "fpr", "fnr")]
     row.append(mdx.with_interval(s.sign_flips, iv.get("sign_flips"), 0))
     row.append(mdx.metric(d.mean_js.overall.js) if d is not None and d.mean_js is not None else "-")
     row.append(mdx.metric(sim.coherence[0].difference, 1, 100) if sim.coherence else "-")
@@ -59,7 +59,7 @@ def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
             mdx.render_table(model, caption=caption),
             mdx.table(
                 ["run", *TABLE2_HEADERS],
-                [[mdx.name(by_label[sim.label]), *table2_cells(sim.recovery.summary)] for sim in ranked(result)],
+                [[md(by_label[sim.label]), *table2_cells(sim.recovery.summary)] for sim in ranked(result)],
                 align=["left", *["right"] * len(TABLE2_HEADERS)],
                 caption="Coefficient recovery per run in the layout of Table 2 of Hunt et al. (2025), with strict F1.",
                 label="tbl-leaderboard-table2",
@@ -91,7 +91,7 @@ def alignment_section(stems: Sequence[tuple[str, str, str]]) -> str:
 
 def runs_section(result: CheckResult, names: Sequence[str]) -> str:
     rows = [
-        [f"[{mdx.name(name + '/report.html')}](../{name}/report.html)", f"[PDF](../{name}/report.pdf)", f"**{gate_status(sim)}**", mdx.name(display_path(sim.label)), f"{sim.dataset.n_used}"]
+        [f"[{md(name + '/report.html')}](../{name}/report.html)", f"[PDF](../{name}/report.pdf)", f"**{gate_status(sim)}**", md(display_path(sim.label)), f"{sim.dataset.n_used}"]
         for name, sim in zip(names, result.simulations)
     ]
     return "\n\n".join(

@@ -31,7 +31,7 @@ def _files_table(datasets: Sequence[tuple[str, Dataset]]) -> str:
     rows = [
         [
             role,
-            mdx.name(display_path(d.source)) + (" (synthetic)" if is_synthetic(d) else ""),
+            md(display_path(d.source)) + (" (synthetic)" if is_synthetic(d) else ""),
             md(d.format),
             str(d.n_rows_read),
             str(d.n_used),
@@ -50,7 +50,7 @@ def _files_table(datasets: Sequence[tuple[str, Dataset]]) -> str:
 
 
 def _hashes(datasets: Sequence[tuple[str, Dataset]]) -> str:
-    rows = [[role, mdx.name(display_path(d.source)), md_code(d.sha256)] for role, d in datasets]
+    rows = [[role, md(display_path(d.source)), md_code(d.sha256)] for role, d in datasets]
     return mdx.table(["data", "file", "SHA-256 of the file's bytes"], rows, caption="File hashes: the same hash means the same data.", label="tbl-hashes")
 
 

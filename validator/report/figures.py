@@ -135,9 +135,9 @@ def _rotate(labels: Sequence[str], available: float) -> bool:
 # --- heterogeneity: distributions human vs simulation -----------------------------------
 
 
-#: Distribution panels per figure (two rows of two): a figure of this size fits in half a page, so the parts
+#: Distribution panels per figure (one row of two): a figure of this size fits below most content, so the parts
 #: fill the pages around them rather than leaving a half page blank before one tall figure.
-HISTOGRAM_PANELS = 4
+HISTOGRAM_PANELS = 2
 
 
 def distribution_figures(distribution: DistributionResult, stem: str = "distributions") -> list[Drawn]:

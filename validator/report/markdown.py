@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from validator.bootstrap.weights import Interval
     from validator.checks.metric import Metric
 
-#: Words longer than this in a table cell may wrap anywhere (see :func:`name`).
-LONG_WORD = 16
 CALLOUT_KINDS = ("note", "tip", "warning", "important", "caution")
 
 # Characters of formatted numbers that Markdown would read as markup ('*' marks significance, '<0.001').
@@ -117,8 +115,7 @@ def render_table(model: Table, *, caption: str | None = None) -> str:
     from validator.report.escape import md
 
     def cell_md(value: Cell) -> str:
-        # A long word (a run or file name, a term) may wrap rather than run into the next column.
-        text = name(value.text) if any(len(word) > LONG_WORD for word in value.text.split()) else md(value.text)
+        text = md(value.text)
         return f"**{text}**" if value.strong and text and text != "-" else text
 
     rows = [[cell_md(value) for value in row] for row in model.rows]
@@ -147,18 +144,6 @@ def callout(kind: str, title: str, body: str) -> str:
     if '"' in title or "\n" in title:
         raise ValueError("a callout title must be one line without double quotes")
     return f'::: {{.callout-{kind} title="{title}"}}\n{body.strip()}\n:::'
-
-
-def name(text: object) -> str:
-    """A name from data (a run, file, gate or metric path) as Markdown that may wrap anywhere when it must.
-
-    The text is escaped (:func:`validator.report.escape.md`) and put in a span of class ``name``: the HTML
-    stylesheet lets it wrap anywhere (``overflow-wrap: anywhere``), the PDF route boxes its pieces
-    (reports/simval.lua). No character is added, so copying the name gives the name.
-    """
-    from validator.report.escape import md
-
-    return f"[{md(text)}]{{.name}}"
 
 
 def bullets(items: Sequence[str]) -> str:

@@ -213,7 +213,7 @@ def _gates_table(sim: SimulationResult) -> str:
     for g in sim.gates:
         gate = g.gate
         rule = threshold_text(gate)
-        rows.append([mdx.name(gate.name), mdx.name(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
+        rows.append([md(gate.name), md(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
     return mdx.table(["gate", "metric path", "rule", "compared value", "severity", "description"], rows, caption="Declared gates.", label="tbl-gate-definitions")
 
 

@@ -25,7 +25,6 @@ def _gates_table(sim: SimulationResult) -> str:
         gate = g.gate
         threshold = threshold_text(gate)
         on = "" if gate.on == "estimate" else f" ({gate.on} bound)"
-        # The first column may wrap anywhere (report.css: td:first-child), so the name stays plain text.
         name = md(gate.name) + ("" if gate.name == gate.path else f" ({md(gate.path)})")
         rows.append(
             [
@@ -42,7 +41,7 @@ def _gates_table(sim: SimulationResult) -> str:
         label="tbl-gates",
     )
     failed = [g for g in sim.gates if not g.passed]
-    details = mdx.bullets([f"**{mdx.name(g.gate.name)}** ({md(g.severity)}): {md(g.message)}" for g in failed])
+    details = mdx.bullets([f"**{md(g.gate.name)}** ({md(g.severity)}): {md(g.message)}" for g in failed])
     return table + ("\n\n" + details if failed else "")
 
 
