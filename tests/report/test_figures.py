@@ -66,3 +66,14 @@ def test_heatmap_frames_within_floor_cells_and_says_so_in_a_legend(tmp_path: Pat
     fig = figures._heatmap_figure(["mean JS"], ["a", "b"], cells, title="t", xlabel="group", ylabel="variable")
     (svg,) = figures.save([figures.Drawn("h", fig)], tmp_path, "svg")
     assert ("within the human noise floor" in svg.read_text(encoding="utf-8")) is legend
+
+
+@pytest.mark.parametrize("sizes", [[3, 5, 6, 4], [10, 10, 5, 4], [21], [1, 30, 2], [9] * 7])
+def test_forest_parts_fit_their_figure_and_keep_every_coefficient_once(sizes):
+    groups = [(f"m{k}", [(k, i) for i in range(n)]) for k, n in enumerate(sizes)]
+    chunks = figures._chunks(groups)
+    room = figures.FOREST_MAX_H - 0.45
+    assert all(sum(figures._HEAD_H + figures._ROW_H * len(items) for _, items in chunk) <= room + 1e-9 for chunk in chunks)
+    assert [c for chunk in chunks for _, items in chunk for c in items] == [c for _, items in groups for c in items]
+    parts = {model: [len(items) for chunk in chunks for m, items in chunk if m == model] for model, _ in groups}
+    assert all(max(p) - min(p) <= 1 for p in parts.values())  # a split model is split evenly, no lone row

@@ -2,7 +2,7 @@
 
 For each simulated dataset, ``DIR/<run>/`` receives ``report.qmd`` (static
 Quarto Markdown: every number and table written in, no code cells),
-``figures/`` (SVG and PNG), ``results.json`` (the results of that run in the
+``figures/`` (SVG, drawn in both formats), ``results.json`` (the results of that run in the
 layout of docs/results-json.md), ``report.css`` and the rendered
 ``report.html`` and ``report.pdf``. With several simulated datasets,
 ``DIR/comparison/`` gets the same for the comparison report. The sources are
@@ -269,8 +269,8 @@ def build_reports(
     # Each run folder is rendered beside its place and moved in whole once every
     # document is done: Ctrl-C or a failure leaves the previous reports intact.
     stages: dict[str, StagedFolder] = {}
-    # Per document: figures drawn, SVGs saved, then Pandoc starts on the HTML and the Typst source while the
-    # PNGs are written; the PDF is compiled in a worker thread while the next document is drawn.
+    # Per document: figures drawn and saved as SVG, then Pandoc starts on the HTML and the Typst source; the
+    # PDF is compiled in a worker thread while the next document is drawn.
     with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=1) as pool:
         cleanup.callback(_discard_all, stages)
         finishing: list[tuple[_Document, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []

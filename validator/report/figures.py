@@ -1,8 +1,8 @@
 """The report's figures, drawn with matplotlib from result records (no statistic is computed here).
 
-Each figure is drawn once and saved twice (:func:`save`): SVG for the HTML
-report and PNG for the PDF, so the HTML can be rendered while the PNGs are
-still being written. Figures are readable in greyscale: the human data is drawn in
+Each figure is drawn once and saved as SVG (:func:`save`), which serves the
+HTML (inline) and the PDF (Typst draws SVG, so the PDF's figures stay vector);
+PNG is available for other uses. Figures are readable in greyscale: the human data is drawn in
 solid dark grey or black, the simulation as open (white) bars or
 markers, and every value a reader needs is also printed as a number. Output is
 deterministic: a fixed SVG hash salt and no dates in the metadata, so two runs
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from validator.recovery.records import RecoveryResult
     from validator.results import SimulationResult
 
-#: Saved formats: SVG for the HTML report, PNG for the PDF.
+#: Formats :func:`save` writes: SVG (both reports), PNG (on request only).
 FORMATS = ("svg", "png")
 PNG_DPI = 200
 WIDTH = 6.5  # inches: the PDF's text width on A4 with 2 cm margins, and ~ 620 px in the HTML
@@ -70,7 +70,7 @@ CHAR_W = 0.062
 
 @dataclass(frozen=True)
 class Drawn:
-    """A drawn figure waiting to be saved as ``figures/<stem>.svg`` (HTML) and ``.png`` (PDF)."""
+    """A drawn figure waiting to be saved as ``figures/<stem>.svg`` (HTML and PDF alike)."""
 
     stem: str
     figure: Figure
@@ -402,7 +402,7 @@ _UNITS = {"logit": "log-odds", "probit": "probit index", "mnlogit": "log-odds vs
 _OUTCOME = {"TP": "TP", "FP": "FP", "FN": "FN", "sign_flip": "SIGN FLIP", "TN": "TN"}
 #: Tallest forest figure (inches, drawn size): about half an A4 page, so a part fits below a table and the
 #: parts fill the pages instead of leaving half of one blank; more coefficients go on a further figure.
-FOREST_MAX_H = 4.8
+FOREST_MAX_H = 5.0
 _ROW_H, _HEAD_H = 0.42, 0.3
 #: The term column holds at most this many characters; a longer term is cut with an ellipsis (the coefficient
 #: table beside the plot names it in full), so the intervals keep most of the width.
@@ -430,25 +430,30 @@ def _term_label(term: str) -> str:
 
 
 def _chunks(groups: Sequence[tuple[str, list[Any]]]) -> list[list[tuple[str, list[Any]]]]:
-    """Models (with their coefficients) in figures no taller than :data:`FOREST_MAX_H`; a long model is split."""
+    """Models (with their coefficients) in figures no taller than :data:`FOREST_MAX_H`.
+
+    A model that does not fit below the models before it starts a new figure; a model too long for any
+    figure is split into parts of equal size, each on a figure of its own (so no part is one lone row).
+    """
     room = FOREST_MAX_H - 0.45  # less the legend band
+    capacity = max(1, int((room - _HEAD_H) // _ROW_H))  # rows of one model on an empty figure
     chunks: list[list[tuple[str, list[Any]]]] = [[]]
     used = 0.0
     for model, items in groups:
-        rest = list(items)
-        whole = _HEAD_H + _ROW_H * len(rest)
-        if used and used + whole > room and whole <= room:
-            chunks.append([])  # the model fits whole on a figure of its own: not split across two
-            used = 0.0
-        while rest:
-            fits = int((room - used - _HEAD_H) // _ROW_H)
-            if fits < 1 or (used and fits < min(len(rest), 3)):
+        if len(items) <= capacity:
+            if used and used + _HEAD_H + _ROW_H * len(items) > room:
                 chunks.append([])
                 used = 0.0
-                continue
-            part, rest = rest[:fits], rest[fits:]
-            chunks[-1].append((model, part))
-            used += _HEAD_H + _ROW_H * len(part)
+            chunks[-1].append((model, list(items)))
+            used += _HEAD_H + _ROW_H * len(items)
+            continue
+        parts = math.ceil(len(items) / capacity)
+        size = math.ceil(len(items) / parts)
+        for start in range(0, len(items), size):
+            if used:
+                chunks.append([])
+            chunks[-1].append((model, list(items[start : start + size])))
+            used = room  # a part fills its figure: the next model starts a new one
     return [chunk for chunk in chunks if chunk]
 
 
@@ -481,12 +486,14 @@ def forest_plots(
     term_w = 0.25 + CHAR_W * max((len(_term_label(c.term)) for c in recovery.coefficients), default=4)
     plot_l, plot_r = term_w, WIDTH - 0.85
     header_chars = int((WIDTH - 0.1) / 0.068)  # 7.5 pt bold DejaVu Sans
+    headed: set[str] = set()  # models whose header a figure before has drawn: a later part says "continued"
     for index, chunk in enumerate(_chunks(groups)):
         # y runs downwards in inches from the top of the plot area.
         y = 0.0
         layout: list[tuple[str, Any, float]] = []
         for model, items in chunk:
-            layout.append(("header", model, y))
+            layout.append(("header" if model not in headed else "continued", model, y))
+            headed.add(model)
             y += _HEAD_H
             for item in items:
                 layout.append(("coef", item, y))
@@ -503,9 +510,10 @@ def forest_plots(
             ax.axis("off")
             for kind, item, row_y in layout:
                 y0 = top + row_y
-                if kind == "header":
+                if kind in ("header", "continued"):
                     family = families.get(item, "")
                     text = f"{mpl(item)}: {mpl(labels.get(item, ''))} ({mpl(family)}; estimate in {_UNITS.get(family, 'model units')}, {level} CI)"
+                    text = text if kind == "header" else f"{mpl(item)}: {mpl(labels.get(item, ''))} (continued)"
                     ax.text(0.05, y0 + _HEAD_H - 0.06, _cut(text, header_chars), ha="left", va="bottom", fontsize=7.5, fontweight="bold")
                     continue
                 _forest_row(ax, item, human.get((item.model, item.term)), sim.get((item.model, item.term)), y0, plot_l, plot_r)

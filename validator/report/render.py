@@ -219,7 +219,7 @@ def pandoc_html_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
 
 
 def pandoc_typst_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
-    """Pandoc's Typst writer with our template; PNG figures."""
+    """Pandoc's Typst writer with our template and filter; SVG figures (vector in the PDF)."""
     assets = _assets()
     return [
         pandoc,
@@ -300,11 +300,10 @@ def _strip_false_suspects(pdf: Path) -> None:
 
 
 class RenderJob:
-    """The rendering of one report, in two steps around writing the PNG figures.
+    """The rendering of one report, in two steps, once its SVG figures are written.
 
-    :meth:`start` launches, on the built-in route, Pandoc for the HTML (the SVG
-    figures must exist) and Pandoc for the Typst source; :meth:`finish` compiles
-    the PDF (the PNG figures must exist by then) and collects both. On the
+    :meth:`start` launches, on the built-in route, Pandoc for the HTML and Pandoc
+    for the Typst source; :meth:`finish` compiles the PDF with Typst and collects both. On the
     Quarto route everything happens in :meth:`finish`, one format after the other.
     """
 
