@@ -39,7 +39,7 @@ PNG_DPI = 200
 WIDTH = 6.5  # inches: the PDF's text width on A4 with 2 cm margins, and ~ 620 px in the HTML
 
 # Filled dark bars for the human data, open bars for the simulation: distinct in greyscale and on paper,
-# and several times cheaper to rasterize than hatching.
+# and cheap to draw.
 HUMAN = {"facecolor": "0.3", "edgecolor": "black", "linewidth": 0.6}
 SIM = {"facecolor": "white", "edgecolor": "black", "linewidth": 0.9}
 
@@ -55,7 +55,6 @@ _STYLE: dict[str, Any] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.linewidth": 0.6,
-    "hatch.linewidth": 0.5,
     "svg.hashsalt": "simval-report",
     # Text stays text in the SVG (searchable, small, fast to write), with a sans-serif fallback chain.
     "svg.fonttype": "none",
