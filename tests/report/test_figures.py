@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from validator.report import figures
+from validator.results import CheckResult
 
 
 @pytest.mark.parametrize(("lo", "hi"), [(-0.05, 0.04), (-0.0598, 0.0627), (-22.0, 6.8), (0.0, 4.1), (-1.0, 0.02), (0.0021, 0.0102), (-150.0, 3000.0)])
-def test_forest_axes_get_three_to_six_round_ticks_inside_the_range(lo, hi):
+def test_forest_axes_get_three_to_six_round_ticks_inside_the_range(lo: float, hi: float) -> None:
     values, decimals = figures._ticks(lo, hi)
     assert 3 <= len(values) <= 6
     assert all(lo <= v <= hi for v in values)
@@ -29,12 +30,12 @@ def test_forest_axes_get_three_to_six_round_ticks_inside_the_range(lo, hi):
         ("a_very_long_interaction_term_name:another_long_one", "a_very_long_interaction_ter\u2026"),
     ],
 )
-def test_forest_term_labels_are_readable_and_capped(term, label):
+def test_forest_term_labels_are_readable_and_capped(term: str, label: str) -> None:
     assert figures._term_label(term) == label
     assert len(label) <= figures.TERM_CHARS
 
 
-def test_forest_figures_fit_a_page(demo_result):
+def test_forest_figures_fit_a_page(demo_result: CheckResult) -> None:
     sim = demo_result.simulations[0]
     drawn = figures.forest_plots(sim.recovery, demo_result.human_fits, sim.fits, demo_result.alpha)
     assert drawn
@@ -42,7 +43,7 @@ def test_forest_figures_fit_a_page(demo_result):
     assert sum(len(t.get_text()) > 0 for t in drawn[0].figure.axes[0].texts) > 3 * sim.recovery.summary.n_coefficients  # term, class and ticks per row
 
 
-def test_gap_figure_shows_each_target_share_with_its_n(demo_result, tmp_path: Path):
+def test_gap_figure_shows_each_target_share_with_its_n(demo_result: CheckResult, tmp_path: Path) -> None:
     sim = demo_result.simulations[0]
     drawn = figures.gap_figure(sim.coherence)
     assert drawn is not None
@@ -51,17 +52,19 @@ def test_gap_figure_shows_each_target_share_with_its_n(demo_result, tmp_path: Pa
     (c,) = sim.coherence
     for point, shares, gap in ((c.human.point, c.human.shares, c.human.gap), (c.sim.point, c.sim.shares, c.sim.gap)):
         for target, share in zip(point.targets, shares):
+            assert share.estimate is not None
             assert f"n = {target.n}" in text and f"{100 * share.estimate:.1f}" in text
+        assert gap.estimate is not None
         assert f"n = {point.n}" in text and f"{100 * gap.estimate:.1f}" in text
     assert "gap (pooled)" in text
 
 
-def test_gap_figure_needs_a_coherence_check():
+def test_gap_figure_needs_a_coherence_check() -> None:
     assert figures.gap_figure([]) is None
 
 
 @pytest.mark.parametrize(("within", "legend"), [(True, True), (False, False)])
-def test_heatmap_frames_within_floor_cells_and_says_so_in_a_legend(tmp_path: Path, within, legend):
+def test_heatmap_frames_within_floor_cells_and_says_so_in_a_legend(tmp_path: Path, within: bool, legend: bool) -> None:
     cells = [[figures.HeatCell(0.02, within, False), figures.HeatCell(0.6, False, False)]]
     fig = figures._heatmap_figure(["mean JS"], ["a", "b"], cells, title="t", xlabel="group", ylabel="variable")
     (svg,) = figures.save([figures.Drawn("h", fig)], tmp_path, "svg")
@@ -69,7 +72,7 @@ def test_heatmap_frames_within_floor_cells_and_says_so_in_a_legend(tmp_path: Pat
 
 
 @pytest.mark.parametrize("sizes", [[3, 5, 6, 4], [10, 10, 5, 4], [21], [1, 30, 2], [9] * 7])
-def test_forest_parts_fit_their_figure_and_keep_every_coefficient_once(sizes):
+def test_forest_parts_fit_their_figure_and_keep_every_coefficient_once(sizes: list[int]) -> None:
     groups = [(f"m{k}", [(k, i) for i in range(n)]) for k, n in enumerate(sizes)]
     chunks = figures._chunks(groups)
     room = figures.FOREST_MAX_H - 0.45
