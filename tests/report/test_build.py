@@ -216,3 +216,42 @@ def test_verdict_shows_each_gate(demo_paths, tmp_path):
     rows = [line for line in text.splitlines() if line.startswith(("| f1 high", "| few flips"))][:2]  # the verdict's table comes first
     assert "**FAIL**" in rows[0] and "| 0.75 " in rows[0] and "**PASS**" in rows[1] and "| 6 " in rows[1]
     assert "recovery.f1_sign = 0.75 is not >= 0.99" in text.replace("\\", "")
+
+
+def test_gap_figure_is_drawn_and_referenced(demo_run):
+    assert (demo_run.directory / "figures" / "gap.svg").is_file()
+    text = demo_run.qmd.read_text(encoding="utf-8")
+    coherence = text[text.index("{#sec-coherence}") : text.index("{#sec-recovery}")]
+    assert "](#fig-gap)" in coherence and "](figures/gap){#fig-gap" in coherence
+    html = demo_run.html.read_text(encoding="utf-8")
+    assert 'id="fig-gap"' in html and 'href="#fig-gap"' in html
+
+
+def test_histograms_sit_under_distributional_alignment(demo_run):
+    text = demo_run.qmd.read_text(encoding="utf-8")
+    at = text.index("](figures/distributions)")
+    assert text.index("{#sec-alignment}") < at < text.index("{#sec-coherence}")
+    assert "Distributional alignment {#sec-alignment}" in text
+
+
+def test_names_carry_no_zero_width_space(demo_paths, tmp_path):
+    """Gate names, metric paths and run names are copied as they are: wrapping is left to CSS and Typst."""
+    import validator
+    from validator.gates.records import Gate
+    from validator.report import build_reports
+
+    gates = [Gate("recovery.f1_sign.high", "recovery.f1_sign", ">=", 0.99), Gate("mean js", "alignment.mean_js.by.ethnicity.max", "<=", 0.2)]
+    result = validator.check(demo_paths["human"], [demo_paths["unfinetuned"], demo_paths["finetuned_random"]], bootstrap=0, gates=gates)
+    reports = build_reports(result, tmp_path, formats="html,pdf", renderer="builtin")
+    assert reports.comparison is not None
+    for report in [*reports.runs, reports.comparison]:
+        for path in (report.qmd, report.html):
+            assert path is not None and "\u200b" not in path.read_text(encoding="utf-8"), path
+        assert report.pdf is not None
+        _, text = pdf_text(report.pdf)
+        assert "\u200b" not in text
+    run_html = re.sub(r"\s+", " ", "".join(parse_html(reports.runs[0].html).text))
+    assert "alignment.mean_js.by.ethnicity.max" in run_html and "recovery.f1_sign.high" in run_html
+    comparison_html = "".join(parse_html(reports.comparison.html).text)
+    for run in reports.runs:
+        assert run.name in comparison_html

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -147,3 +149,83 @@ def test_cli_render_failure_exits_2_with_a_clear_message(monkeypatch, tmp_path, 
     assert err.startswith("simval: error: the report could not be rendered (sim_unfinetuned_synthetic/report.qmd to PDF)")
     assert "unknown font family: Imaginary Sans" in err
     assert (out / "sim_unfinetuned_synthetic" / "report.qmd").is_file()
+
+
+# --- the PDF as poppler reads it --------------------------------------------------------------------------------
+
+MARK_INFO = b"<</Type/Catalog/MarkInfo<</Marked true/Suspects false>>/Lang(en)>>"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (MARK_INFO, b"<</Type/Catalog/MarkInfo<</Marked true" + b" " * 15 + b">>/Lang(en)>>"),
+        (b"<</MarkInfo<</Marked true/Suspects true>>>>", b"<</MarkInfo<</Marked true/Suspects true>>>>"),  # true is left alone
+        (b"<</Type/Catalog/Lang(en)>>", b"<</Type/Catalog/Lang(en)>>"),  # no MarkInfo
+    ],
+)
+def test_false_suspects_is_blanked_in_place(tmp_path, data, expected):
+    from validator.report.render import _strip_false_suspects
+
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(data)
+    _strip_false_suspects(pdf)
+    assert pdf.read_bytes() == expected
+    assert len(expected) == len(data)  # same length: the cross-reference offsets stay right
+
+
+def poppler_stderr(pdf: Path) -> str:
+    """What pdfinfo and pdftotext say on standard error about ``pdf``."""
+    import subprocess
+
+    out = [subprocess.run([tool, str(pdf), *extra], capture_output=True, text=True, check=False).stderr for tool, extra in (("pdfinfo", []), ("pdftotext", ["-"]))]
+    return "".join(out)
+
+
+def test_pdf_reads_without_poppler_warnings(demo_run):
+    import shutil
+
+    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler (pdfinfo, pdftotext) is not installed")
+    stderr = poppler_stderr(demo_run.pdf)
+    assert "Syntax Error" not in stderr and "Syntax Warning" not in stderr, stderr
+
+
+LONG_TABLE_ROWS = 150
+
+
+def test_a_long_table_runs_on_over_pages(tmp_path, no_quarto):
+    """Rows beyond a page continue on the next (header repeated), never drawn over each other at the page foot."""
+    from pypdf import PdfReader
+
+    from validator.report.render import render_document
+
+    rows = "\n".join(f"| m{i // 9} | row{i:03d}end | {i * 0.01:.3f} |" for i in range(LONG_TABLE_ROWS))
+    qmd = tmp_path / "report.qmd"
+    qmd.write_text(f"---\ntitle: 'Long table'\n---\n\n# Coefficients {{#sec-a}}\n\nEvery coefficient.\n\n| model | term | b |\n|:--|:--|--:|\n{rows}\n\n: Every row. {{#tbl-long}}\n", encoding="utf-8")
+    outputs, failures = render_document(qmd, ("pdf",), find_renderer("builtin"))
+    assert failures == []
+    pages = [page.extract_text() or "" for page in PdfReader(str(outputs["pdf"])).pages]
+    per_page = [re.findall(r"row(\d{3})end", text) for text in pages]
+    assert [int(n) for page in per_page for n in page] == list(range(LONG_TABLE_ROWS))  # each row once, in order
+    assert sum(1 for page in per_page if page) >= 2
+    assert max(len(page) for page in per_page) <= 80  # an A4 page holds about 70 such rows
+    assert all("term" in text for text, page in zip(pages, per_page) if page)  # the header row on every page
+
+
+def test_long_words_wrap_in_typst_without_added_characters(tmp_path):
+    """A long name becomes boxes Typst may break between; no zero-width space or other character is added."""
+    from validator.report.render import _assets, _pandoc_path
+
+    source = tmp_path / "t.md"
+    name = "sim_finetuned_balanced_synthetic_run.csv"
+    digest = "1de2e38a3f02ce7f5af0315d55d3c2ab941e79046c93d3769fc1c845bcc5a304"
+    source.write_text(f"| file | hash |\n|:--|:--|\n| {name.replace('_', chr(92) + '_')} | `{digest}` |\n\nInterval 0.370 [0.347,\u00a00.397].\n", encoding="utf-8")
+    typst = subprocess.run(
+        [_pandoc_path(), str(source), "--to", "typst", "--lua-filter", str(_assets() / "simval.lua")], capture_output=True, text=True, check=True
+    ).stdout
+    boxes = re.findall(r"#box\[(.*?)\]", typst)
+    assert "".join(b.replace("\\", "") for b in boxes if not b.startswith("`")) == name
+    assert "".join(b.strip("`") for b in boxes if b.startswith("`")) == digest
+    assert "\u200b" not in typst
+    assert "\\[0.347,~0.397\\]" in typst  # numbers and intervals are never split (~: Typst's no-break space)

@@ -2,7 +2,7 @@
 
 For each simulated dataset, ``DIR/<run>/`` receives ``report.qmd`` (static
 Quarto Markdown: every number and table written in, no code cells),
-``figures/`` (SVG and PNG), ``results.json`` (the results of that run in the
+``figures/`` (SVG, drawn in both formats), ``results.json`` (the results of that run in the
 layout of docs/results-json.md), ``report.css`` and the rendered
 ``report.html`` and ``report.pdf``. With several simulated datasets,
 ``DIR/comparison/`` gets the same for the comparison report. The sources are
@@ -149,16 +149,18 @@ def _prepare(folder: Path) -> Path:
 
 def _run_figures(result: CheckResult, sim: SimulationResult) -> tuple[RunFigures, list[figures.Drawn]]:
     d = sim.distribution
-    histograms = figures.distribution_histograms(d) if d is not None else None
+    histograms = figures.distribution_figures(d) if d is not None else []
     structures = figures.structure_counts(sim.heterogeneity)
     heatmaps = figures.js_heatmaps(d) if d is not None else []
     forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha) if sim.recovery.coefficients else []
-    drawn = [f for f in (histograms, structures) if f is not None] + [f for _, f in heatmaps] + forest
+    gap = figures.gap_figure(sim.coherence)
+    drawn = histograms + [f for f in (structures, gap) if f is not None] + [f for _, f in heatmaps] + forest
     stems = RunFigures(
-        distributions=(histograms.stem, histograms.width_percent) if histograms else None,
+        distributions=tuple((f.stem, f.width_percent) for f in histograms),
         structures=(structures.stem, structures.width_percent) if structures else None,
         js=tuple((by, f.stem, f.width_percent) for by, f in heatmaps),
         forest=tuple((f.stem, f.width_percent) for f in forest),
+        gap=(gap.stem, gap.width_percent) if gap else None,
     )
     return stems, drawn
 
@@ -186,7 +188,7 @@ def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder:
         "data": data_section(result, sim),
         "heterogeneity": heterogeneity_section(sim, stems),
         "alignment": alignment_section(sim, stems),
-        "coherence": coherence_section(sim),
+        "coherence": coherence_section(sim, stems),
         "recovery": recovery_section(result, sim, stems),
         "checks": other_checks_section(result, sim),
         "methods": methods_section(result, sim, spec),
@@ -267,8 +269,8 @@ def build_reports(
     # Each run folder is rendered beside its place and moved in whole once every
     # document is done: Ctrl-C or a failure leaves the previous reports intact.
     stages: dict[str, StagedFolder] = {}
-    # Per document: figures drawn, SVGs saved, then Pandoc starts on the HTML and the Typst source while the
-    # PNGs are written; the PDF is compiled in a worker thread while the next document is drawn.
+    # Per document: figures drawn and saved as SVG, then Pandoc starts on the HTML and the Typst source; the
+    # PDF is compiled in a worker thread while the next document is drawn.
     with ExitStack() as cleanup, ThreadPoolExecutor(max_workers=1) as pool:
         cleanup.callback(_discard_all, stages)
         finishing: list[tuple[_Document, Future[tuple[dict[str, Path], list[RenderFailure]]]]] = []

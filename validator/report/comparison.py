@@ -14,7 +14,7 @@ from validator.report.verdict import gate_status
 from validator.results import CheckResult, SimulationResult
 
 
-def _intervals_row(name: str, sim: SimulationResult) -> list[str]:
+def _intervals_row(name: str, sim: SimulationResult, gap: bool) -> list[str]:
     u = sim.recovery_uncertainty
     iv = dict(u.intervals) if u is not None else {}
     s = sim.recovery.summary
@@ -22,7 +22,8 @@ def _intervals_row(name: str, sim: SimulationResult) -> list[str]:
     row = [md(name), f"**{gate_status(sim)}**"] + [mdx.with_interval(getattr(s, key), iv.get(key)) for key in ("f1_sign", "fpr", "fnr")]
     row.append(mdx.with_interval(s.sign_flips, iv.get("sign_flips"), 0))
     row.append(mdx.metric(d.mean_js.overall.js) if d is not None and d.mean_js is not None else "-")
-    row.append(mdx.metric(sim.coherence[0].difference, 1, 100) if sim.coherence else "-")
+    if gap:
+        row.append(mdx.metric(sim.coherence[0].difference, 1, 100) if sim.coherence else "-")
     return row
 
 
@@ -44,10 +45,11 @@ def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
     )
     interval_table = ""
     if result.context.replicates:
+        gap = any(sim.coherence for sim in result.simulations)  # a spec without a coherence check has no gap column
         interval_table = mdx.table(
-            ["run", "verdict", "F1(Sign)", "FPR", "FNR", "sign flips", "mean JS", "gap difference sim - human (pp)"],
-            [_intervals_row(by_label[sim.label], sim) for sim in ranked(result)],
-            caption=f"Recovery and the value-action gap side by side, with {fmt_level(result.level)} bootstrap intervals "
+            ["run", "verdict", "F1(Sign)", "FPR", "FNR", "sign flips", "mean JS", *(["gap difference sim - human (pp)"] if gap else [])],
+            [_intervals_row(by_label[sim.label], sim, gap) for sim in ranked(result)],
+            caption=f"Recovery{' and the value-action gap' if gap else ' and alignment'} side by side, with {fmt_level(result.level)} bootstrap intervals "
             f"({result.context.replicates} replicates).",
             label="tbl-leaderboard-intervals",
         )
@@ -61,7 +63,7 @@ def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
                 ["run", *TABLE2_HEADERS],
                 [[md(by_label[sim.label]), *table2_cells(sim.recovery.summary)] for sim in ranked(result)],
                 align=["left", *["right"] * len(TABLE2_HEADERS)],
-                caption="Coefficient recovery per run in the layout of the reference study's Table 2, with strict F1.",
+                caption="Coefficient recovery per run in the layout of Table 2 of Hunt et al. (2025), with strict F1.",
                 label="tbl-leaderboard-table2",
             ),
             interval_table,
@@ -81,7 +83,7 @@ def alignment_section(stems: Sequence[tuple[str, str, str]]) -> str:
             mdx.figure(
                 stem,
                 f"Mean JS distance by {md(by)}, one row per simulated run: darker is further from the human data; "
-                "cross-hatched cells are within the human noise floor.",
+                "framed cells (bold values) are within the human noise floor.",
                 f"fig-runs-js-{index + 1}",
                 width,
             )
@@ -91,7 +93,7 @@ def alignment_section(stems: Sequence[tuple[str, str, str]]) -> str:
 
 def runs_section(result: CheckResult, names: Sequence[str]) -> str:
     rows = [
-        [f"[{md(name)}/report.html](../{name}/report.html)", f"[PDF](../{name}/report.pdf)", f"**{gate_status(sim)}**", md(display_path(sim.label)), f"{sim.dataset.n_used}"]
+        [f"[{md(name + '/report.html')}](../{name}/report.html)", f"[PDF](../{name}/report.pdf)", f"**{gate_status(sim)}**", md(display_path(sim.label)), f"{sim.dataset.n_used}"]
         for name, sim in zip(names, result.simulations)
     ]
     return "\n\n".join(

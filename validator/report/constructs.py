@@ -14,13 +14,15 @@ from validator.results import SimulationResult
 class RunFigures:
     """The figures drawn for one run as (stem, width) pairs: ``figures/<stem>`` printed at ``width`` of the text.
 
-    None or empty where there is nothing to draw; ``js`` pairs each breakdown with its heatmap.
+    None or empty where there is nothing to draw; ``js`` pairs each breakdown with its heatmap; the
+    distributions and the forest plot may come in several parts.
     """
 
-    distributions: tuple[str, str] | None = None
+    distributions: tuple[tuple[str, str], ...] = ()
     structures: tuple[str, str] | None = None
     js: tuple[tuple[str, str, str], ...] = ()
     forest: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    gap: tuple[str, str] | None = None
 
 
 def _floor_cells(metric: object) -> tuple[str, str, str]:
@@ -35,15 +37,8 @@ def _floor_cells(metric: object) -> tuple[str, str, str]:
 
 
 def heterogeneity_section(sim: SimulationResult, figures: RunFigures) -> str:
-    """Histograms of every distribution variable, human vs simulation, and unique structures at equal n."""
+    """Unique response structures, human vs simulation, and at equal n."""
     parts = [mdx.section(1, "Heterogeneity", "sec-heterogeneity")]
-    if figures.distributions:
-        parts.append(
-            "How the answers spread, human vs simulation, for every variable of the spec's distribution check "
-            "(share of rows per bin or category; the title gives the Jensen-Shannon distance and its noise floor)."
-        )
-        stem, width = figures.distributions
-        parts.append(mdx.figure(stem, "Distributions, human (filled) vs simulation (open).", "fig-distributions", width))
     if not sim.heterogeneity:
         parts.append("The spec declares no heterogeneity check.")
         return "\n\n".join(parts)
@@ -157,12 +152,21 @@ def _breakdown_table(d: DistributionResult, by: str, index: int) -> str:
 
 
 def alignment_section(sim: SimulationResult, figures: RunFigures) -> str:
-    """JS distance per variable overall, then by every breakdown as a heatmap and a table, with noise floors."""
-    parts = [mdx.section(1, "Alignment", "sec-alignment")]
+    """The distributions' histograms, the JS distance per variable overall, then by every breakdown as a heatmap and a table."""
+    parts = [mdx.section(1, "Distributional alignment", "sec-alignment")]
     d = sim.distribution
     if d is None:
         parts.append("The spec declares no distribution check.")
         return "\n\n".join(parts)
+    if figures.distributions:
+        parts.append(
+            "How the answers spread, human vs simulation, for every variable of the spec's distribution check "
+            "(share of rows per bin or category; each panel's title gives the Jensen-Shannon distance and its noise floor)."
+        )
+        for index, (stem, width) in enumerate(figures.distributions):
+            suffix = f" (part {index + 1} of {len(figures.distributions)})" if len(figures.distributions) > 1 else ""
+            label = "fig-distributions" if index == 0 else f"fig-distributions-{index + 1}"
+            parts.append(mdx.figure(stem, f"Distributions, human (filled) vs simulation (open){suffix}.", label, width))
     parts.append(
         "A distance is read against its **noise floor**: the distance two samples of one population of the same "
         "sizes would show. At or below the floor's 95th percentile, the difference is within sampling noise."
@@ -177,7 +181,7 @@ def alignment_section(sim: SimulationResult, figures: RunFigures) -> str:
             parts.append(
                 mdx.figure(
                     stem,
-                    f"JS distance by {md(by)}: darker is further from the human data; cross-hatched cells are within the human noise floor; "
+                    f"JS distance by {md(by)}: darker is further from the human data; framed cells (bold values) are within the human noise floor; "
                     "'low n' marks groups too small to aggregate.",
                     f"fig-js-{index + 1}",
                     width,
@@ -190,12 +194,27 @@ def alignment_section(sim: SimulationResult, figures: RunFigures) -> str:
 # --- coherence --------------------------------------------------------------------------------
 
 
-def coherence_section(sim: SimulationResult) -> str:
+def coherence_section(sim: SimulationResult, figures: RunFigures | None = None) -> str:
     """The conditional proportions P(action | belief strictly highest) with n, human vs simulation, and the gap."""
     parts = [mdx.section(1, "Coherence", "sec-coherence")]
     if not sim.coherence:
         parts.append("The spec declares no coherence check.")
         return "\n\n".join(parts)
+    if figures is not None and figures.gap is not None:
+        stem, width = figures.gap
+        parts.append(
+            "[The value-action gap figure](#fig-gap) shows, per target, the share of the rows whose belief in it is strictly the highest "
+            "that nevertheless took the action it maps to, human beside simulation, with the pooled gap last."
+        )
+        parts.append(
+            mdx.figure(
+                stem,
+                "Value-action gap per target, human (filled) vs simulation (open): the share who took the action, in percent, "
+                "with its bootstrap interval (error bar) and the group size n under each bar; the last group pools the targets.",
+                "fig-gap",
+                width,
+            )
+        )
     for index, c in enumerate(sim.coherence):
         rows = []
         for human_t, sim_t, human_share, sim_share in zip(c.human.point.targets, c.sim.point.targets, c.human.shares, c.sim.shares):

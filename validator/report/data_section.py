@@ -13,6 +13,8 @@ from validator.results import CheckResult, SimulationResult
 
 #: Set-aside rows listed per dataset; all of them are in results.json.
 SET_ASIDE_LIMIT = 20
+#: Undeclared columns named per dataset (a wide survey file has hundreds); all of them are in results.json.
+EXTRA_COLUMNS_LIMIT = 12
 
 
 def is_synthetic(dataset: Dataset) -> bool:
@@ -94,7 +96,13 @@ def _columns(role: str, d: Dataset) -> str:
     if d.absent_optional:
         items.append("optional columns absent: " + ", ".join(md_code(c) for c in d.absent_optional))
     if d.extra_columns:
-        items.append("columns the spec does not declare (kept, not used): " + ", ".join(md_code(c) for c in d.extra_columns))
+        shown = d.extra_columns[:EXTRA_COLUMNS_LIMIT]
+        more = len(d.extra_columns) - len(shown)
+        items.append(
+            f"{len(d.extra_columns)} columns the spec does not declare (kept, not used): "
+            + ", ".join(md_code(c) for c in shown)
+            + (f" and {more} more (all of them in results.json)" if more > 0 else "")
+        )
     return f"The {role} data: " + "; ".join(items) + "." if items else ""
 
 

@@ -8,6 +8,7 @@ so a number reads the same on screen, in the HTML and in the PDF.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,7 @@ def estimate(value: float | None, significant: bool | None) -> str:
 
 #: A no-break space: an interval wraps as one unit in a narrow table column, never after its comma.
 NBSP = "\u00a0"
+_INTERVAL = re.compile(r"\[([^\[\],\s]+), ([^\[\],\s]+)\]")
 
 
 def interval(low: float | None, high: float | None, digits: int = 3, scale: float = 1.0, *, wrap: bool = False) -> str:
@@ -115,7 +117,8 @@ def render_table(model: Table, *, caption: str | None = None) -> str:
     from validator.report.escape import md
 
     def cell_md(value: Cell) -> str:
-        text = md(value.text)
+        # An interval wraps as one unit, as mdx.interval writes it: a no-break space after its comma.
+        text = md(_INTERVAL.sub(lambda m: f"[{m.group(1)},{NBSP}{m.group(2)}]", value.text))
         return f"**{text}**" if value.strong and text and text != "-" else text
 
     rows = [[cell_md(value) for value in row] for row in model.rows]
@@ -127,7 +130,7 @@ def render_table(model: Table, *, caption: str | None = None) -> str:
 
 
 def figure(stem: str, caption: str, label: str, width: str = "100%") -> str:
-    """An image without extension: the renderer adds ``.svg`` for HTML and ``.png`` for the PDF.
+    """An image without extension: the renderer adds ``.svg`` (``default-image-extension``) for HTML and PDF alike.
 
     Quarto and Pandoc both resolve it through ``default-image-extension``.
     """

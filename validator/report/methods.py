@@ -1,8 +1,10 @@
 """The report's methods and reproducibility sections.
 
-The metric definitions follow docs/metrics.md (the project's binding
-definitions), in its wording where it is general, and filled in with this
-run's settings (alpha, bootstrap, the spec's models and variables).
+What was computed is described from the spec the check ran with (its models,
+distribution variables, heterogeneity and coherence sections, as the result
+records hold them), so a report for any study describes that study; the
+general definitions follow docs/metrics.md. Nothing here quotes a particular
+study's wording.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from validator.gates.records import threshold_text
 from validator.present.formatting import fmt_level
 from validator.report import markdown as mdx
 from validator.report.escape import md, md_code
-from validator.report.verdict import breakable
 from validator.results import CheckResult, SimulationResult
 from validator.spec.model import StudySpec
 
@@ -27,7 +28,7 @@ Definition (see docs/metrics.md):
 > **FN**: significant in the human data, not in the simulation. **Sign flip**: significant in both, opposite signs.
 > **TN**: significant in neither.
 >
-> The paper's convention, which simval reproduces exactly: `FPR = FP / (number of coefficients not significant in the human data)`,
+> `FPR = FP / (number of coefficients not significant in the human data)`,
 > `FNR = FN / (number significant in the human data)`, `F1(Sign) = 2TP / (2TP + FP + FN)`. Sign flips enter none of these
 > three; simval reports them beside the three, always, and also a strict F1 that counts each sign flip as both a false
 > positive and a false negative: `2TP / (2TP + FP + FN + 2 * flips)`.
@@ -60,26 +61,79 @@ distances together (a max-type permutation test), so that a perfect simulation p
 probability."""
 
 HETEROGENEITY_DEFINITION = """\
-In the reference study (docs/metrics.md):
-
-> The number of unique belief structures: distinct (belief_t1, belief_t2, belief_both) triples. It grows with sample
-> size, so compare at equal n.
-
-In general: distinct value tuples over the spec's declared columns. The larger dataset is subsampled without
-replacement to the smaller one's n, and the mean count over the subsamples is reported with its 2.5-97.5 percentile
-range. The Shannon entropy (bits) of the structures' empirical distribution is reported beside the counts. Neither gets
-a bootstrap interval: resampling with replacement can only lose structures."""
+Definition (see docs/metrics.md): the number of unique response structures, the distinct value tuples over the declared
+columns among the rows where all of them are present. The count grows with sample size, so the larger dataset is
+subsampled without replacement to the smaller one's n and the mean count over the subsamples is reported with its
+2.5-97.5 percentile range. The Shannon entropy (bits) of the structures' empirical distribution is reported beside the
+counts. Neither gets a bootstrap interval: resampling with replacement can only lose structures."""
 
 COHERENCE_DEFINITION = """\
-The value-action gap of the reference study (docs/metrics.md):
+Definition (see docs/metrics.md): for each target declared in the spec (a belief column and the action value it maps
+to), the rows whose belief in that target is strictly the highest of the compared beliefs (a shared maximum is a tie and
+belongs to no group), and the share of them who take the mapped action anyway. The value-action gap pools the targets:
+the total count over the total n, each target weighted by its group size. The difference is simulation minus human."""
 
-> Among respondents whose highest belief is "only at Target k" (k = 1, 2; ties excluded), the share who nevertheless
-> attack Target k: P(attack T1 | T1 highest), P(attack T2 | T2 highest), and their average weighted by the two group
-> sizes, each with its n.
 
-In general, for each target declared in the spec (a belief and the action it maps to): among rows whose belief is
-strictly the highest of the compared beliefs, the share who take the mapped action; the value-action gap pools the
-targets, weighting each by its group size. The difference is simulation minus human."""
+def _families(result: CheckResult) -> str:
+    counts: dict[str, int] = {}
+    for fit in result.human_fits:
+        counts[fit.family] = counts.get(fit.family, 0) + 1
+    return ", ".join(f"{n} {md(family)}" for family, n in counts.items())
+
+
+def _recovery_text(result: CheckResult, spec: StudySpec | None) -> str:
+    """What this spec's models are and how they were compared, from the fits (and the spec's row subsets)."""
+    n = len(result.human_fits)
+    if not n:
+        return "The spec declares no regression model: coefficient recovery was not computed."
+    subsets = sum(1 for m in spec.models if m.subset) if spec is not None else 0
+    covariance = sorted({fit.cov_type for fit in result.human_fits})
+    text = (
+        f"The spec declares {n} model{'s' if n != 1 else ''} ({_families(result)}); each is fitted with the same formula, "
+        f"row subset and covariance ({', '.join(md(c) for c in covariance)}) on the human and on the simulated data"
+    )
+    if spec is not None:
+        text += f"; {subsets} of them on a subset of the rows" if subsets else "; all on every row"
+    return text + " (the models table below)."
+
+
+def _alignment_text(sim: SimulationResult) -> str:
+    d = sim.distribution
+    if d is None:
+        return "The spec declares no distribution check."
+    numeric = sum(1 for v in d.variables if v.kind == "numeric")
+    categorical = len(d.variables) - numeric
+    breakdowns = [md(b.by) for b in d.variables[0].by] if d.variables else []
+    parts = [f"The spec's distribution check compares {len(d.variables)} variables ({numeric} numeric, binned as declared; {categorical} categorical)"]
+    parts.append(f"overall and by {', '.join(breakdowns)}" if breakdowns else "overall only (no breakdown declared)")
+    text = " ".join(parts)
+    if d.mean_js is not None:
+        text += "; the mean JS distance averages " + ", ".join(md(v) for v in d.mean_js.variables)
+    return text + f"; minimum group size {d.min_group_size} (the variables table below)."
+
+
+def _heterogeneity_text(sim: SimulationResult) -> str:
+    if not sim.heterogeneity:
+        return "The spec declares no heterogeneity check."
+    items = []
+    for h in sim.heterogeneity:
+        equal = h.sim_at_human_n or h.human_at_sim_n
+        draws = f", {equal.draws} subsamples" if equal is not None else ""
+        items.append(
+            f"{md(h.name)}: distinct tuples of " + ", ".join(md_code(c) for c in h.columns)
+            + f", counted on {h.human.n} human and {h.sim.n} simulated rows and compared at equal n = {h.equal_n}{draws}."
+        )
+    return "The spec's heterogeneity checks:\n\n" + mdx.bullets(items)
+
+
+def _coherence_text(sim: SimulationResult) -> str:
+    if not sim.coherence:
+        return "The spec declares no coherence check."
+    items = []
+    for c in sim.coherence:
+        targets = "; ".join(f"{md_code(t.belief)} highest, action {md_code(c.action)} = {md_code(t.action)}" for t in c.human.point.targets)
+        items.append(f"{md(c.name)}: compared beliefs " + ", ".join(md_code(b) for b in c.beliefs) + f"; targets: {targets}.")
+    return "The spec's coherence checks:\n\n" + mdx.bullets(items)
 
 
 @dataclass(frozen=True)
@@ -152,16 +206,6 @@ def _distribution_table(sim: SimulationResult) -> str:
     return mdx.table(["variable", "kind", "bins or categories", "in mean JS"], rows, caption=caption, label="tbl-variables")
 
 
-def _constructs_list(sim: SimulationResult) -> str:
-    items = []
-    for h in sim.heterogeneity:
-        items.append(f"Heterogeneity {md(h.name)}: distinct tuples of " + ", ".join(md_code(c) for c in h.columns) + ".")
-    for c in sim.coherence:
-        targets = "; ".join(f"{md_code(t.belief)} highest -> {md_code(t.action)}" for t in c.human.point.targets)
-        items.append(f"Coherence {md(c.name)}: action {md_code(c.action)}, compared beliefs " + ", ".join(md_code(b) for b in c.beliefs) + f"; targets {targets}.")
-    return mdx.bullets(items)
-
-
 def _gates_table(sim: SimulationResult) -> str:
     if not sim.gates:
         return "No gates were declared: the report passes or fails nothing."
@@ -169,7 +213,7 @@ def _gates_table(sim: SimulationResult) -> str:
     for g in sim.gates:
         gate = g.gate
         rule = threshold_text(gate)
-        rows.append([breakable(gate.name), breakable(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
+        rows.append([md(gate.name), md(gate.path), mdx.num(rule), md(gate.on), md(gate.severity), md(gate.description) or "-"])
     return mdx.table(["gate", "metric path", "rule", "compared value", "severity", "description"], rows, caption="Declared gates.", label="tbl-gate-definitions")
 
 
@@ -183,18 +227,22 @@ def methods_section(result: CheckResult, sim: SimulationResult, spec: StudySpec 
     )
     parts = [
         mdx.section(1, "Methods", "sec-methods"),
-        f"Significance level alpha = {result.alpha:g}, {correction_text}. Definitions as in simval's docs/metrics.md, "
-        "with this run's settings.",
+        f"Significance level alpha = {result.alpha:g}, {correction_text}. Each construct below says what was computed from the "
+        "spec's sections, then the definition (docs/metrics.md in simval's documentation), with this run's settings.",
         mdx.section(2, "Coefficient recovery", "sec-methods-recovery"),
+        _recovery_text(result, spec),
         RECOVERY_DEFINITION,
         _models_table(result, spec),
         mdx.section(2, "Distributional alignment", "sec-methods-alignment"),
-        ALIGNMENT_DEFINITION,
+        _alignment_text(sim),
+        ALIGNMENT_DEFINITION if sim.distribution is not None else "",
         _distribution_table(sim),
-        mdx.section(2, "Heterogeneity and coherence", "sec-methods-constructs"),
-        HETEROGENEITY_DEFINITION,
-        COHERENCE_DEFINITION,
-        _constructs_list(sim),
+        mdx.section(2, "Heterogeneity", "sec-methods-heterogeneity"),
+        _heterogeneity_text(sim),
+        HETEROGENEITY_DEFINITION if sim.heterogeneity else "",
+        mdx.section(2, "Coherence", "sec-methods-coherence"),
+        _coherence_text(sim),
+        COHERENCE_DEFINITION if sim.coherence else "",
         mdx.section(2, "Uncertainty", "sec-methods-uncertainty"),
         _bootstrap_text(result),
         mdx.section(2, "Gates", "sec-methods-gates"),

@@ -51,7 +51,7 @@ def recovery_section(result: CheckResult, sim: SimulationResult, figures: RunFig
         "(significant in both datasets with opposite signs).",
         mdx.render_table(
             table2_model,
-            caption="Coefficient recovery in the layout of the reference study's Table 2, with the strict F1 beside it. "
+            caption="Coefficient recovery in the layout of Table 2 of Hunt et al. (2025), with the strict F1 beside it. "
             "Sign flips enter none of FPR, FNR and F1(Sign).",
         ),
         _equal_n(sim),

@@ -177,6 +177,8 @@ def _render_quarto(qmd: Path, formats: Sequence[str], quarto: str) -> tuple[dict
         elif not target.is_file():
             failures.append(RenderFailure(fmt, f"'{' '.join(command[1:])}' wrote no {target.name}", _tail(done.stderr or done.stdout)))
         else:
+            if fmt == "pdf":
+                _strip_false_suspects(target)  # Quarto's bundled Typst writes the same MarkInfo
             outputs[fmt] = target
     return outputs, failures
 
@@ -217,7 +219,7 @@ def pandoc_html_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
 
 
 def pandoc_typst_command(pandoc: str, qmd: Path, output: Path) -> list[str]:
-    """Pandoc's Typst writer with our template; PNG figures."""
+    """Pandoc's Typst writer with our template and filter; SVG figures (vector in the PDF)."""
     assets = _assets()
     return [
         pandoc,
@@ -270,15 +272,38 @@ def _compile_typst(source: Path, output: Path, timestamp: int | None) -> RenderF
         hints = getattr(exc, "hints", None) or []
         detail = "\n".join([getattr(exc, "diagnostic", "") or "", *[f"hint: {h}" for h in hints]])
         return RenderFailure("pdf", f"typst could not compile {source.name}: {message}", _tail(detail))
+    _strip_false_suspects(output)
     return None
 
 
-class RenderJob:
-    """The rendering of one report, in two steps around writing the PNG figures.
+# Typst tags its PDFs (accessibility) and writes ``/MarkInfo<</Marked true/Suspects false>>``. That is valid PDF,
+# but poppler (pdfinfo, pdftotext, Evince, Okular) warns "Syntax Error: Suspects object is wrong type (boolean)"
+# on any /Suspects that is not true. False is the default, so the key says nothing: it is blanked out with spaces
+# of the same length, which keeps every byte offset of the cross-reference table valid and the tags in place.
+_FALSE_SUSPECTS = b"/Suspects false"
 
-    :meth:`start` launches, on the built-in route, Pandoc for the HTML (the SVG
-    figures must exist) and Pandoc for the Typst source; :meth:`finish` compiles
-    the PDF (the PNG figures must exist by then) and collects both. On the
+
+def _strip_false_suspects(pdf: Path) -> None:
+    """Blank ``/Suspects false`` in the PDF's MarkInfo (same length, so the file stays valid and deterministic)."""
+    if not pdf.is_file():
+        return
+    data = pdf.read_bytes()
+    marker = data.find(b"/MarkInfo<<")
+    if marker < 0:
+        return
+    end = data.find(b">>", marker)
+    head = data[marker:end]
+    if _FALSE_SUSPECTS not in head:
+        return
+    fixed = head.replace(_FALSE_SUSPECTS, b" " * len(_FALSE_SUSPECTS))
+    pdf.write_bytes(data[:marker] + fixed + data[end:])
+
+
+class RenderJob:
+    """The rendering of one report, in two steps, once its SVG figures are written.
+
+    :meth:`start` launches, on the built-in route, Pandoc for the HTML and Pandoc
+    for the Typst source; :meth:`finish` compiles the PDF with Typst and collects both. On the
     Quarto route everything happens in :meth:`finish`, one format after the other.
     """
 

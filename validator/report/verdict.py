@@ -19,18 +19,13 @@ def _g(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
-def breakable(text: str) -> str:
-    """A metric path as Markdown that may wrap after each dot (a zero-width space follows it)."""
-    return md(text).replace("\\.", "\\.\u200b")
-
-
 def _gates_table(sim: SimulationResult) -> str:
     rows = []
     for g in sim.gates:
         gate = g.gate
         threshold = threshold_text(gate)
         on = "" if gate.on == "estimate" else f" ({gate.on} bound)"
-        name = breakable(gate.name) + ("" if gate.name == gate.path else f" ({breakable(gate.path)})")
+        name = md(gate.name) + ("" if gate.name == gate.path else f" ({md(gate.path)})")
         rows.append(
             [
                 name,
@@ -46,7 +41,7 @@ def _gates_table(sim: SimulationResult) -> str:
         label="tbl-gates",
     )
     failed = [g for g in sim.gates if not g.passed]
-    details = mdx.bullets([f"**{breakable(g.gate.name)}** ({md(g.severity)}): {md(g.message)}" for g in failed])
+    details = mdx.bullets([f"**{md(g.gate.name)}** ({md(g.severity)}): {md(g.message)}" for g in failed])
     return table + ("\n\n" + details if failed else "")
 
 
