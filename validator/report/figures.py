@@ -482,7 +482,7 @@ def forest_plots(
         groups[-1][1].append(c)
     level = f"{100 * (1 - alpha):g}%"
     files: list[Drawn] = []
-    term_w = 0.25 + CHAR_W * max((len(_term_label(c.term)) for c in recovery.coefficients), default=4)
+    term_w = 0.25 + CHAR_W * max((len(_term_label(c.label or c.term)) for c in recovery.coefficients), default=4)
     plot_l, plot_r = term_w, WIDTH - 0.85
     header_chars = int((WIDTH - 0.1) / 0.068)  # 7.5 pt bold DejaVu Sans
     headed: set[str] = set()  # models whose header a figure before has drawn: a later part says "continued"
@@ -574,7 +574,7 @@ def _forest_row(ax: Any, item: Any, human: Any, sim: Any, y0: float, left: float
             ax.plot([x(low), x(high)], [row_y, row_y], color="black", linewidth=1.0, linestyle=style, solid_capstyle="butt")
         if estimate is not None:
             ax.plot([x(estimate)], [row_y], marker="o" if face == "black" else "s", markersize=3.6, markerfacecolor=face, markeredgecolor="black", markeredgewidth=0.8, linestyle="none")
-    ax.text(left - 0.12, y0 + 0.115, _term_label(item.term), ha="right", va="center", fontsize=7)
+    ax.text(left - 0.12, y0 + 0.115, _term_label(item.label or item.term), ha="right", va="center", fontsize=7)
     ax.text(right + 0.12, y0 + 0.115, _OUTCOME.get(item.outcome, item.outcome), ha="left", va="center", fontsize=7, fontweight="bold" if item.outcome == "sign_flip" else "normal")
 
 
