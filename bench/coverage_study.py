@@ -8,14 +8,16 @@ the checks exactly as ``simval check`` does. Reported, with Monte-Carlo
 standard errors sqrt(p (1 - p) / R):
 
 1. coverage of every distance interval simval prints (JS, TVD, Wasserstein, KS,
-   mean JS), overall, for groups with >= 100 rows per side and for 50-99;
+   mean JS), overall, for groups with >= 100 rows per side and for 50-99
+   (``--part intervals``; ``--offset`` runs fresh replications), and of candidate
+   methods on the same replicates (``--part methods``, bench/distance_candidates.py);
 2. for a perfect simulator (the simulated sample is a fresh human sample): the
    within-floor rate of every floor (per variable, per subgroup, per distance),
    and the pass rate of the default verdict of each construct;
 3. the joint pass rate of suggested gates on fresh human samples, and the
    seed-to-seed spread of the thresholds.
 
-Usage:  python bench/coverage_study.py [--quick] [--reps R] [--boot B] [--part intervals|floors|gates|all]
+Usage:  python bench/coverage_study.py [--quick] [--reps R] [--boot B] [--part intervals|methods|floors|verdicts|gates|all]
 """
 
 from __future__ import annotations

@@ -274,3 +274,22 @@ def test_sides_of_very_different_sizes_pair_their_bootstrap_chunks(monkeypatch):
     for variable in result.variables:
         js = variable.overall.js
         assert js.interval is not None and js.interval.low <= js.estimate <= js.interval.high
+
+
+def test_each_distance_gets_its_method_and_a_flag_below_its_reliable_rows():
+    from validator.alignment.uncertainty import DISTANCE_METHODS, METHODS
+
+    # Group a: about 250 rows per side; group c: 70 rows, enough for JS (50) but not for TVD, Wasserstein, KS (100).
+    human = pd.concat([frame(500, 21, ("a", "b")), frame(70, 22, ("c",))], ignore_index=True)
+    sim = pd.concat([frame(500, 23, ("a", "b")), frame(70, 24, ("c",))], ignore_index=True)
+    result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(seed=3, replicates=60))
+    score = result.variable("score")
+    levels = dict(score.by[0].levels)
+    for distance, metric in (("js", "js"), ("tvd", "tvd"), ("wasserstein", "wasserstein"), ("ks", "ks_statistic")):
+        method = METHODS[DISTANCE_METHODS[distance]]
+        for item in (score.overall, levels["a"], levels["c"]):
+            m = getattr(item, metric)
+            assert m.interval_method == method.name
+            assert m.interval.low <= m.estimate <= m.interval.high
+            assert m.low_coverage is (min(item.n_human, item.n_sim) < method.min_rows), (distance, item.n_human)
+    assert levels["c"].js.low_coverage is False and levels["c"].tvd.low_coverage is True
