@@ -8,6 +8,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 
 from validator.alignment.check import compare_distributions
+from validator.alignment.uncertainty import DISTANCE_METHODS, METHODS
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
 from validator.checks.record import prefixed
@@ -277,8 +278,6 @@ def test_sides_of_very_different_sizes_pair_their_bootstrap_chunks(monkeypatch):
 
 
 def test_each_distance_gets_its_method_and_a_flag_below_its_reliable_rows():
-    from validator.alignment.uncertainty import DISTANCE_METHODS, METHODS
-
     # Group a: about 250 rows per side; group c: 70 rows, enough for JS (50) but not for TVD, Wasserstein, KS (100).
     human = pd.concat([frame(500, 21, ("a", "b")), frame(70, 22, ("c",))], ignore_index=True)
     sim = pd.concat([frame(500, 23, ("a", "b")), frame(70, 24, ("c",))], ignore_index=True)
