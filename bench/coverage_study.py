@@ -99,13 +99,30 @@ def _pair(kind: str, r: int, n: int) -> tuple[Any, Any]:
     return human, sim
 
 
-def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int, offset: int = 0) -> None:
+def _cached_truth(spec: Any, kind: str, n_pop: int, cache: str | None) -> dict[tuple[str, str, str], float]:
+    """The population distances, kept in ``cache`` (a JSON file) so parallel runs compute them once."""
+    import json
+
+    if cache and os.path.exists(cache):
+        with open(cache, encoding="utf-8") as handle:
+            return {tuple(k.split("|")): v for k, v in json.load(handle).items()}  # type: ignore[misc]
+    truth = _truth(spec, kind, n_pop)
+    if cache:
+        with open(cache, "w", encoding="utf-8") as handle:
+            json.dump({"|".join(k): v for k, v in truth.items()}, handle)
+    return truth
+
+
+def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int, offset: int = 0, cache: str | None = None, hits_out: str | None = None) -> None:
+    """Coverage of the intervals simval prints; ``hits_out`` keeps the hits (JSON) to pool parallel runs with ``--pool``."""
+    import json
+
     from validator.alignment import check as C
     from validator.alignment.check import compare_distributions
     from validator.api import read_dataset
     from validator.checks.context import CheckContext
 
-    truth = _truth(spec, kind, n_pop)
+    truth = _cached_truth(spec, kind, n_pop, cache)
     covered: dict[tuple[str, str], list[bool]] = defaultdict(list)
     flagged: dict[str, list[bool]] = defaultdict(list)
     contains = True
@@ -125,7 +142,33 @@ def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int, of
             covered[(name, size)].append(hit)
             flagged[size].append(bool(item.get("low_coverage")))
         print(f"  intervals: replication {r + 1 - offset}/{reps}", file=sys.stderr, end="\r")
-    print(f"\n### Interval coverage, {kind} simulator (true distances from {n_pop:,}-row populations, n = {n}, B = {boot}, R = {reps}, replications {offset}-{offset + reps - 1})\n")
+    if hits_out:
+        with open(hits_out, "w", encoding="utf-8") as handle:
+            json.dump({"covered": {"|".join(k): v for k, v in covered.items()}, "flagged": flagged, "contains": contains}, handle)
+    print_coverage(covered, flagged, contains, f"{kind} simulator (true distances from {n_pop:,}-row populations, n = {n}, B = {boot}, R = {reps}, replications {offset}-{offset + reps - 1})")
+
+
+def pool(paths: list[str], title: str) -> None:
+    """One coverage table from the hits of several ``--hits`` files (parallel runs on disjoint replications)."""
+    import json
+
+    covered: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    flagged: dict[str, list[bool]] = defaultdict(list)
+    contains = True
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            part = json.load(handle)
+        for key, values in part["covered"].items():
+            name, size = key.split("|")
+            covered[(name, size)] += values
+        for size, values in part["flagged"].items():
+            flagged[size] += values
+        contains &= part["contains"]
+    print_coverage(covered, flagged, contains, title)
+
+
+def print_coverage(covered: dict[tuple[str, str], list[bool]], flagged: dict[str, list[bool]], contains: bool, title: str) -> None:
+    print(f"\n### Interval coverage, {title}\n")
     print("| distance | overall | groups >= 100 rows/side | groups 50-99 | groups < 50 |")
     print("|---|---|---|---|---|")
     for name in ("js", "mean_js", "tvd", "wasserstein", "ks"):
@@ -366,6 +409,9 @@ def main() -> int:
     parser.add_argument("--kind", default="finetuned_random", help="simulated process whose population distance the intervals estimate")
     parser.add_argument("--part", choices=("intervals", "methods", "floors", "verdicts", "gates", "all"), default="all", help="verdicts: the heterogeneity and coherence verdicts only")
     parser.add_argument("--offset", type=int, default=0, help="intervals: first replication (fresh replications to check a method chosen on others)")
+    parser.add_argument("--truth-cache", help="intervals: JSON file for the population distances (computed once, then read)")
+    parser.add_argument("--hits", help="intervals: write the hits to this JSON file")
+    parser.add_argument("--pool", nargs="+", help="intervals: print one table from these --hits files instead of running")
     parser.add_argument("--dump", help="methods: keep every replicate in this pickle file")
     parser.add_argument("--gate-humans", type=int, default=10)
     parser.add_argument("--gate-fresh", type=int, default=40)
@@ -382,7 +428,10 @@ def main() -> int:
     n = 929
     started = time.time()
     if args.part in ("intervals", "all"):
-        intervals(spec, args.kind, args.reps, args.boot, args.pop, n, args.offset)
+        if args.pool:
+            pool(args.pool, f"{args.kind} simulator, pooled from {len(args.pool)} runs")
+        else:
+            intervals(spec, args.kind, args.reps, args.boot, args.pop, n, args.offset, args.truth_cache, args.hits)
     if args.part == "methods":
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         methods(spec, args.kind, args.reps, args.boot, args.pop, n, args.dump)
