@@ -118,17 +118,35 @@ def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int, of
     import json
 
     from validator.alignment import check as C
-    from validator.alignment.check import compare_distributions
-    from validator.api import read_dataset
-    from validator.checks.context import CheckContext
 
     truth = _cached_truth(spec, kind, n_pop, cache)
     covered: dict[tuple[str, str], list[bool]] = defaultdict(list)
     flagged: dict[str, list[bool]] = defaultdict(list)
-    contains = True
     # The intervals do not depend on the noise floors (their own random streams), so the permutation
     # floors, most of the check's cost, are skipped here.
+    # The floors part of the same run (--part all) needs them back: restored below.
+    permutation_floors = C._permutation_floors
     C._permutation_floors = lambda coded, mean_over, groups, strata, ctx: {g.key: C._Samples() for g in groups}  # type: ignore[assignment]
+    try:
+        _interval_hits(spec, kind, reps, boot, n, offset, truth, covered, flagged)
+    finally:
+        C._permutation_floors = permutation_floors  # type: ignore[assignment]
+    contains = all(flagged.pop("_contains", [True]))
+    if hits_out:
+        with open(hits_out, "w", encoding="utf-8") as handle:
+            json.dump({"covered": {"|".join(k): v for k, v in covered.items()}, "flagged": flagged, "contains": contains}, handle)
+    print_coverage(covered, flagged, contains, f"{kind} simulator (true distances from {n_pop:,}-row populations, n = {n}, B = {boot}, R = {reps}, replications {offset}-{offset + reps - 1})")
+
+
+def _interval_hits(spec: Any, kind: str, reps: int, boot: int, n: int, offset: int, truth: dict[tuple[str, str, str], float],
+                   covered: dict[tuple[str, str], list[bool]], flagged: dict[str, list[bool]]) -> None:
+    """Run replications ``offset`` .. ``offset + reps - 1``; hits go to ``covered``, flags to ``flagged``
+    (and whether every interval contained its estimate to ``flagged["_contains"]``)."""
+    from validator.alignment.check import compare_distributions
+    from validator.api import read_dataset
+    from validator.checks.context import CheckContext
+
+    contains = True
     for r in range(offset, offset + reps):
         human, sim = _pair(kind, r, n)
         result = compare_distributions(read_dataset(human, spec, label="h"), read_dataset(sim, spec, label="s"), spec.distributions, CheckContext(seed=r, replicates=boot))
@@ -142,11 +160,7 @@ def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int, of
             covered[(name, size)].append(hit)
             flagged[size].append(bool(item.get("low_coverage")))
         print(f"  intervals: replication {r + 1 - offset}/{reps}", file=sys.stderr, end="\r")
-    if hits_out:
-        with open(hits_out, "w", encoding="utf-8") as handle:
-            json.dump({"covered": {"|".join(k): v for k, v in covered.items()}, "flagged": flagged, "contains": contains}, handle)
-    print_coverage(covered, flagged, contains, f"{kind} simulator (true distances from {n_pop:,}-row populations, n = {n}, B = {boot}, R = {reps}, replications {offset}-{offset + reps - 1})")
-
+    flagged["_contains"] = [contains]
 
 def pool(paths: list[str], title: str) -> None:
     """One coverage table from the hits of several ``--hits`` files (parallel runs on disjoint replications)."""
