@@ -8,6 +8,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 
 from validator.alignment.check import compare_distributions
+from validator.alignment.uncertainty import DISTANCE_METHODS, METHODS
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
 from validator.checks.record import prefixed
@@ -309,3 +310,20 @@ def test_subgroup_masks_are_those_of_comparing_each_rows_text_with_the_level(by:
     for level, h_mask, s_mask in got:
         assert np.array_equal(h_mask, (h == level).to_numpy())
         assert np.array_equal(s_mask, (s == level).to_numpy())
+
+
+def test_each_distance_gets_its_method_and_a_flag_below_its_reliable_rows():
+    # Group a: about 250 rows per side; group c: 70 rows, enough for JS (50) but not for TVD, Wasserstein, KS (100).
+    human = pd.concat([frame(500, 21, ("a", "b")), frame(70, 22, ("c",))], ignore_index=True)
+    sim = pd.concat([frame(500, 23, ("a", "b")), frame(70, 24, ("c",))], ignore_index=True)
+    result = compare_distributions(dataset(human), dataset(sim), TINY.distributions, CheckContext(seed=3, replicates=60))
+    score = result.variable("score")
+    levels = dict(score.by[0].levels)
+    for distance, metric in (("js", "js"), ("tvd", "tvd"), ("wasserstein", "wasserstein"), ("ks", "ks_statistic")):
+        method = METHODS[DISTANCE_METHODS[distance]]
+        for item in (score.overall, levels["a"], levels["c"]):
+            m = getattr(item, metric)
+            assert m.interval_method == method.name
+            assert m.interval.low <= m.estimate <= m.interval.high
+            assert m.low_coverage is (min(item.n_human, item.n_sim) < method.min_rows), (distance, item.n_human)
+    assert levels["c"].js.low_coverage is False and levels["c"].tvd.low_coverage is True

@@ -9,7 +9,10 @@ import pytest
 
 from validator.alignment.distances import js_distance
 from validator.alignment.uncertainty import (
+    DISTANCE_METHODS,
+    METHODS,
     RELIABLE_MIN_ROWS,
+    IntervalMethod,
     corrected_estimate,
     distance_metric,
     mean_distance_metric,
@@ -48,15 +51,42 @@ def test_the_shifted_interval_moves_the_percentiles_down_by_twice_the_bias():
     plug, boot = replicates(3, 300, [0.2, 0.3, 0.5], [0.35, 0.3, 0.35])
     metric = distance_metric(plug, boot, 0.95, None, 300, "shifted")
     bias = float(boot.mean()) - plug
-    q_lo, q_hi = np.percentile(boot, [2.5, 97.5])
+    # Calibrated: a 95% interval takes the 1.25% and 98.75% points (half the tail).
+    q_lo, q_hi = np.percentile(boot, [1.25, 98.75])
     assert metric.estimate == pytest.approx(plug - bias)
     assert metric.interval is not None
     assert metric.interval.low == pytest.approx(max(0.0, q_lo - 2 * bias))
     assert metric.interval.high == pytest.approx(max(0.0, q_hi - 2 * bias))
+    assert metric.interval.level == 0.95
+
+
+def test_the_once_shifted_interval_moves_the_percentiles_down_by_the_bias():
+    plug, boot = replicates(3, 300, [0.2, 0.3, 0.5], [0.35, 0.3, 0.35])
+    metric = distance_metric(plug, boot, 0.95, None, 300, "shifted_once")
+    bias = float(boot.mean()) - plug
+    q_lo, q_hi = np.percentile(boot, [2.5, 97.5])
+    assert metric.estimate == pytest.approx(plug - bias)
+    assert metric.interval is not None
+    assert metric.interval.low == pytest.approx(max(0.0, q_lo - bias))
+    assert metric.interval.high == pytest.approx(max(0.0, q_hi - bias))
+
+
+@pytest.mark.parametrize(("tail", "level", "nominal"), [(1.0, 0.95, 0.95), (0.5, 0.95, 0.975), (0.5, 0.9, 0.95)])
+def test_a_calibrated_method_takes_its_percentiles_at_a_wider_nominal_level(tail: float, level: float, nominal: float):
+    assert IntervalMethod("m", "shifted", 100, tail=tail).nominal(level) == pytest.approx(nominal)
+
+
+def test_every_distance_has_a_method_and_the_json_names_it():
+    assert set(DISTANCE_METHODS) == {"js", "tvd", "wasserstein", "ks"}
+    plug, boot = replicates(6, 300, [0.2, 0.3, 0.5], [0.35, 0.3, 0.35])
+    for distance, key in DISTANCE_METHODS.items():
+        assert distance_metric(plug, boot, 0.95, None, 300, key).interval_method == METHODS[key].name, distance
+    # Names are distinct, so the JSON says which method made an interval.
+    assert len({m.name for m in METHODS.values()}) == len(METHODS)
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("method", ["squared", "shifted"])
+@pytest.mark.parametrize("method", sorted(METHODS))
 @pytest.mark.parametrize(("n", "q"), [(40, [0.2, 0.3, 0.5]), (300, [0.2, 0.3, 0.5]), (300, [0.6, 0.3, 0.1]), (2000, [0.21, 0.3, 0.49])])
 def test_an_interval_always_contains_its_estimate(seed: int, method: str, n: int, q: list[float]):
     plug, boot = replicates(seed, n, [0.2, 0.3, 0.5], q, b=50)
@@ -84,15 +114,25 @@ def test_without_replicates_the_estimate_is_the_plug_in_and_there_is_no_interval
     assert metric.estimate == metric.plug_in == 0.3 and metric.interval is None
 
 
-def test_the_mean_averages_reflected_replicates_replicate_by_replicate():
+def test_the_mean_averages_signed_reflected_replicates_replicate_by_replicate():
     plug_a, boot_a = replicates(4, 300, [0.2, 0.3, 0.5], [0.3, 0.3, 0.4])
     plug_b, boot_b = replicates(5, 300, [0.2, 0.3, 0.5], [0.25, 0.3, 0.45])
     metric = mean_distance_metric([plug_a, plug_b], [boot_a, boot_b], 0.95, None, 300)
     assert metric.estimate == pytest.approx((corrected_estimate(plug_a, boot_a) + corrected_estimate(plug_b, boot_b)) / 2)
-    reflected = (reflected_replicates(plug_a, boot_a) + reflected_replicates(plug_b, boot_b)) / 2
+    reflected = (reflected_replicates(plug_a, boot_a, signed=True) + reflected_replicates(plug_b, boot_b, signed=True)) / 2
     assert metric.interval is not None
-    assert metric.interval.low == pytest.approx(min(float(np.percentile(reflected, 2.5)), metric.estimate))
+    assert metric.interval.low == pytest.approx(min(max(0.0, float(np.percentile(reflected, 2.5))), metric.estimate))
     assert metric.plug_in == pytest.approx((plug_a + plug_b) / 2)
+
+
+def test_a_signed_reflection_goes_below_zero_where_the_clipped_one_stops_at_zero():
+    # A replicate above sqrt(2) D reflects to a negative value: kept so that averaging
+    # with other variables does not pile the mean's lower tail up at 0.
+    boot = np.array([0.1, 0.5, 0.9])
+    assert reflected_replicates(0.5, boot).tolist()[2] == 0.0
+    signed = reflected_replicates(0.5, boot, signed=True)
+    assert signed[2] == pytest.approx(-math.sqrt(0.81 - 0.5))
+    assert signed[:2] == pytest.approx(reflected_replicates(0.5, boot)[:2])
 
 
 def test_a_missing_component_leaves_the_mean_missing():

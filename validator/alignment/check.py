@@ -46,7 +46,7 @@ from validator.alignment.distances import (
     wasserstein_from_counts,
 )
 from validator.alignment.permutation import permutation_labels, strata_codes, text_codes
-from validator.alignment.uncertainty import distance_metric, mean_distance_metric
+from validator.alignment.uncertainty import DISTANCE_METHODS, distance_metric, mean_distance_metric
 from validator.bootstrap.weights import bootstrap_weights, chunk_size
 from validator.checks.context import CheckContext
 from validator.checks.joint_floor import (
@@ -487,7 +487,7 @@ def _compare_group(
                 ctx.level,
                 floor.get(f"floor:{name}:{metric_name}"),
                 rows,
-                "shifted" if metric_name in ("wasserstein", "ks") else "squared",
+                DISTANCE_METHODS[metric_name],
             )
 
         extra: dict[str, Any] = {}

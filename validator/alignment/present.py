@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from validator.alignment.check import Breakdown, DistributionResult, VariableComparison
-from validator.alignment.uncertainty import RELIABLE_MIN_ROWS
+from validator.alignment.uncertainty import DISTANCE_METHODS, METHODS
 from validator.checks.entry import PresentOptions
 from validator.checks.metric import Metric
 from validator.present.formatting import fmt_level, fmt_number, fmt_p, fmt_value
@@ -25,12 +25,19 @@ def metric_text(metric: Metric | None, digits: int = 3, scale: float = 1.0) -> s
     return text + LOW_COVERAGE_MARK if metric.low_coverage and interval is not None else text
 
 
+#: The distances' names in the low-coverage note.
+_DISTANCE_NAMES = {"js": "JS and mean JS", "tvd": "TVD", "wasserstein": "Wasserstein", "ks": "KS"}
+
+
 def low_coverage_note() -> str:
     """What the '~' after an interval means (the thresholds of :mod:`validator.alignment.uncertainty`)."""
+    by_rows: dict[int, list[str]] = {}
+    for distance, key in DISTANCE_METHODS.items():
+        by_rows.setdefault(METHODS[key].min_rows, []).append(_DISTANCE_NAMES[distance])
+    limits = "; ".join(f"{rows} for {', '.join(names)}" for rows, names in sorted(by_rows.items()))
     return (
         f"{LOW_COVERAGE_MARK}: interval on fewer rows (on the smaller side) than its coverage was checked for "
-        f"({RELIABLE_MIN_ROWS['squared']} for JS, TVD and mean JS; {RELIABLE_MIN_ROWS['shifted']} for Wasserstein and KS): "
-        "do not trust its coverage."
+        f"({limits}): do not trust its coverage."
     )
 
 
