@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 replications, B = 100, 50 truth pairs, a 200,000-row population")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--mid-p", action="store_true", help="count ties half in the verdict's p-values (mid-p)")
-    parser.add_argument("--null", choices=("pairs", "shifted", "resample", "debiased"), default=None, help="how the verdict's fresh-sample null is built (default: simval's)")
+    parser.add_argument("--null", choices=("findings", "pairs", "shifted", "resample", "debiased"), default=None, help="how the verdict's fresh-sample null is built (default: simval's)")
     args = parser.parse_args()
     if args.quick:
         args.replications, args.bootstrap, args.truth_pairs, args.population = 20, 100, 50, 200_000
