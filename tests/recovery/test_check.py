@@ -188,3 +188,16 @@ def test_point_totals_and_replicate_totals_come_from_one_function() -> None:
     totals = classify.recovery_totals(counts)
     for key, value in point.summary.to_dict().items():
         assert (value is None and np.isnan(totals[key][0])) or totals[key][0] == pytest.approx(value)
+
+
+@pytest.mark.parametrize("kind", ["finetuned_random", "unfinetuned"])
+def test_every_recovery_interval_contains_its_estimate(demo_paths: dict[str, Path], kind: str) -> None:
+    human = pd.read_csv(demo_paths["human"], comment="#")
+    sim = pd.read_csv(demo_paths[kind], comment="#")
+    _, recovery, uncertainty = _run(human, sim, replicates=100, seed=1)
+    assert uncertainty is not None
+    for name, interval in uncertainty.intervals:
+        estimate = getattr(recovery.summary, name)
+        if estimate is not None and interval.low is not None and interval.high is not None:
+            assert interval.low <= estimate <= interval.high, name
+    assert uncertainty.interval("sign_flips").high > 0
