@@ -64,3 +64,45 @@ def test_default_verdict_fails_the_unfinetuned_run_and_passes_a_fresh_human_samp
     assert "for a fresh human sample (central 95%)" in bad.default_verdict.reason
     good = compare(human, read(generate_human(929, seed=4242), spec, label="fresh"), spec.coherence[0], ctx)
     assert good.default_verdict is not None and good.default_verdict.verdict == "pass", good.default_verdict
+
+
+def _wilson(count: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval written out (Wilson 1927; Newcomb 1998, method 3)."""
+    p = count / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_gap_intervals_are_wilson_and_the_difference_is_newcombs_hybrid_score_interval(demo_paths):  # type: ignore[no-untyped-def]
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim = read_dataset(demo_paths["finetuned_random"], SPEC)
+    result = compare_coherence(human, sim, SPEC.coherence[0], CheckContext(seed=0, replicates=50))
+    h, s = result.human.point, result.sim.point
+    for summary in (result.human, result.sim):
+        point = summary.point
+        assert summary.gap.interval_method == "wilson"
+        assert (summary.gap.interval.low, summary.gap.interval.high) == pytest.approx(_wilson(point.count, point.n), rel=1e-9)
+        for target, share in zip(point.targets, summary.shares):
+            assert (share.interval.low, share.interval.high) == pytest.approx(_wilson(target.count, target.n), rel=1e-9)
+    (l1, u1), (l2, u2) = _wilson(s.count, s.n), _wilson(h.count, h.n)
+    d = s.gap - h.gap
+    newcomb = (d - np.sqrt((s.gap - l1) ** 2 + (u2 - h.gap) ** 2), d + np.sqrt((u1 - s.gap) ** 2 + (h.gap - l2) ** 2))
+    assert result.difference.interval_method == "newcomb"
+    assert (result.difference.interval.low, result.difference.interval.high) == pytest.approx(newcomb, rel=1e-9)
+
+
+def test_with_resample_by_the_gap_intervals_resample_whole_participants_and_contain_their_estimates(demo_paths):  # type: ignore[no-untyped-def]
+    human = read_dataset(demo_paths["human"], SPEC)
+    sim = read_dataset(demo_paths["finetuned_random"], SPEC)
+    result = compare_coherence(human, sim, SPEC.coherence[0], CheckContext(seed=0, replicates=100), resample_by="participant_id")
+    metrics = [result.human.gap, result.sim.gap, result.difference, *result.human.shares, *result.sim.shares]
+    for metric in metrics:
+        assert metric.interval_method == "cluster percentile"
+        assert metric.interval.low <= metric.estimate <= metric.interval.high
+
+
+def test_without_bootstrap_the_gaps_have_no_interval(demo_paths):  # type: ignore[no-untyped-def]
+    human = read_dataset(demo_paths["human"], SPEC)
+    result = compare_coherence(human, human, SPEC.coherence[0], CheckContext(seed=0, replicates=0))
+    assert result.human.gap.interval is None and result.difference.interval is None and result.default_verdict.verdict == "inconclusive"

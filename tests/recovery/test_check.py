@@ -231,3 +231,16 @@ def test_simulations_of_one_size_share_the_fresh_sample_draws_with_the_same_resu
         shared = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha, memo)  # type: ignore[arg-type]
         assert shared[1] == alone[1]  # the comparison, its verdict and the verdict's limits
     assert len(memo) == 2  # two sizes: 300 and 250 rows
+
+
+@pytest.mark.parametrize("kind", ["finetuned_random", "unfinetuned"])
+def test_every_recovery_interval_contains_its_estimate(demo_paths: dict[str, Path], kind: str) -> None:
+    human = pd.read_csv(demo_paths["human"], comment="#")
+    sim = pd.read_csv(demo_paths[kind], comment="#")
+    _, recovery, uncertainty = _run(human, sim, replicates=100, seed=1)
+    assert uncertainty is not None
+    for name, interval in uncertainty.intervals:
+        estimate = getattr(recovery.summary, name)
+        if estimate is not None and interval.low is not None and interval.high is not None:
+            assert interval.low <= estimate <= interval.high, name
+    assert uncertainty.interval("sign_flips").high > 0

@@ -8,6 +8,7 @@ import pytest
 
 from validator.api import read_dataset
 from validator.checks.context import CheckContext
+from validator.demo.generate import generate_human
 from validator.models.fit import fit_models
 from validator.recovery.classify import coefficient_outcome, summarize
 from validator.recovery.compare import compare_fits
@@ -104,3 +105,50 @@ def test_picking_no_columns_or_from_no_columns_gives_boolean_draws() -> None:
     nothing = CoefficientDraws((), np.zeros((3, 0), dtype=bool), np.zeros((3, 0), dtype=bool), np.zeros((3, 0)))
     picked = nothing.columns((("m1", "x"),))
     assert picked.valid.shape == (3, 1) and not picked.valid.any()
+
+
+@pytest.mark.parametrize(
+    "flips, expected_total",
+    [
+        ([0] * 200, 0),  # no replicate flips a sign: the bound is -ln(0.025) / 200, not 0
+        ([0] * 190 + [1] * 10, 10),
+        ([0] * 100 + [1] * 60 + [2] * 40, 140),
+    ],
+)
+def test_the_sign_flip_bound_is_garwoods_poisson_bound_of_the_replicate_total(flips: list[int], expected_total: int) -> None:
+    from scipy.stats import chi2
+
+    from validator.recovery.uncertainty import rare_count_upper
+
+    samples = np.array(flips, dtype=float)
+    expected = chi2.ppf(0.975, 2 * (expected_total + 1)) / 2 / samples.size
+    assert rare_count_upper(samples, 0.95) == pytest.approx(expected, rel=1e-9)
+    assert rare_count_upper(samples, 0.95) > 0
+
+
+def test_a_sign_flip_interval_is_never_zero_zero_and_every_interval_contains_its_estimate() -> None:
+    from validator.recovery.uncertainty import statistic_interval
+
+    no_flips = statistic_interval("sign_flips", np.zeros(200), 0.0, 0.95)
+    assert no_flips.low == 0.0 and no_flips.high == pytest.approx(-np.log(0.025) / 200, rel=1e-6)
+    # Replicates whose metric is worse than the point estimate (resamples of both sides
+    # agree less than the samples do): the interval is widened to the estimate.
+    f1 = statistic_interval("f1_sign", np.linspace(0.80, 0.90, 200), 0.95, 0.95)
+    assert f1.low is not None and f1.high == 0.95 and f1.low < 0.81
+    counts = statistic_interval("tp", np.full(200, 9.0), 9.0, 0.95)
+    assert (counts.low, counts.high) == (9.0, 9.0)  # only the rare count gets the Poisson bound
+
+
+def test_the_findings_null_keeps_significant_human_estimates_and_sets_the_others_to_no_effect() -> None:
+    from validator.recovery.check import same_family
+    from validator.recovery.uncertainty import findings_effects, point_fits
+
+    human = read_dataset(generate_human(929, seed=5), SPEC, label="h")
+    sim = read_dataset(generate_human(929, seed=6), SPEC, label="s")
+    fits = same_family(fit_models(SPEC.models, human.frame), fit_models(SPEC.models, sim.frame), SPEC.correction)
+    point = compare_fits(*fits, alpha=SPEC.alpha)
+    shifts = findings_effects(point_fits(fits[0]), point)
+    for c in point.coefficients:
+        model = next(f for f in fits[0] if f.model == c.model)
+        index = [x.term for x in model.coefficients].index(c.term)
+        assert shifts[c.model][index] == (0.0 if c.human_significant else pytest.approx(c.human_estimate))

@@ -24,7 +24,7 @@ def coherence_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:
 
 
 def _compute(inputs: CheckInputs, item: Any) -> CoherenceResult:
-    return compare_coherence(inputs.human, inputs.sim, item, inputs.context)
+    return compare_coherence(inputs.human, inputs.sim, item, inputs.context, resample_by=inputs.study.uncertainty.resample_by)
 
 
 ENTRY = CheckEntry(

@@ -4,7 +4,10 @@ The question a researcher asks is whether the simulation recovers the human
 findings as well as a fresh human sample of the same size would. simval answers
 it from the human data alone (:class:`FreshSampleNull`): each pair of independent
 resamples of the human data, one of the human size and one of the simulation's
-size, is compared exactly as the simulation is compared with the human data. The
+size, both moved to the population of the human findings (significant human
+coefficients at their estimate, the others at no effect; plain resamples inflate
+the effects the human data could not find and made the rule conservative), is
+compared exactly as the simulation is compared with the human data. The
 distribution of F1(Sign), FNR, FPR and sign flips over those pairs is what a
 perfect simulator would show; a model the simulation cannot fit is judged by how
 often a fresh human sample of its size fails to fit it.
