@@ -155,7 +155,7 @@ def test_the_unfinetuned_demo_run_fails_the_default_recovery_verdict(demo_paths:
     verdict = recovery.default_verdict
     assert verdict is not None and verdict.verdict == "fail"
     assert "6 of 9 significant human findings reversed" in verdict.reason
-    assert "m1 not estimable on the simulation (no_variation" in verdict.reason
+    assert "m1, m2 not estimable on the simulation (no_variation; a fresh sample always fits them)" in verdict.reason
 
 
 def test_a_fresh_sample_of_the_human_generator_passes_the_default_recovery_verdict() -> None:

@@ -187,13 +187,19 @@ def default_verdict(point: RecoveryResult, null: FreshSampleNull | None, *, leve
         value = direction * observed
         shown = "none" if limit is None else _fmt(name, limit)
         if name == "sign_flips":
-            reasons.append(f"{_fmt(name, value)} of {s.n_reference_significant} significant human findings reversed (at most {shown})")
+            reasons.append(f"{_fmt(name, value)} of {s.n_reference_significant} significant human findings reversed (a fresh sample: at most {shown})")
         else:
             reasons.append(f"{label} {_fmt(name, value)} {'below' if direction < 0 else 'above'} {shown}")
+    unfitted: dict[tuple[str, float], list[str]] = {}  # (reason, share of fresh samples failing) -> models
     for model, reason, share, p in failed_models:
         limits.setdefault("models_not_fitted", {})[model] = {"fresh_sample_failure_share": share, "p": p}
         if p < critical:
-            reasons.append(f"{model} not estimable on the simulation ({reason}; a fresh human sample fails it {100 * share:.1f}% of the time)")
+            unfitted.setdefault((reason, share), []).append(model)
+    for (reason, share), models in unfitted.items():
+        # One clause for the models that fail alike: "m1, m2 not estimable on the simulation (no_variation; ...)".
+        them = "it" if len(models) == 1 else "them"
+        fresh = f"a fresh sample always fits {them}" if share == 0 else f"a fresh sample fails {them} {100 * share:.1f}% of the time"
+        reasons.append(f"{', '.join(models)} not estimable on the simulation ({reason}; {fresh})")
     sample = f"a fresh human sample of {null.n_sim} rows, family-wise {100 * level:g}%, {null.replicates} resamples"
     if reasons:
         return ConstructVerdict("fail", f"{'; '.join(reasons)} ({sample})"), limits
