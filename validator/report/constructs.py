@@ -210,7 +210,8 @@ def coherence_section(sim: SimulationResult, figures: RunFigures | None = None) 
             mdx.figure(
                 stem,
                 "Value-action gap per target, human (filled) vs simulation (open): the share who took the action, in percent, "
-                "with its bootstrap interval (error bar) and the group size n under each bar; the last group pools the targets.",
+                "with its interval (error bar: a Wilson score interval, or a bootstrap of whole participants when the spec "
+                "resamples participants) and the group size n under each bar; the last group pools the targets.",
                 "fig-gap",
                 width,
             )

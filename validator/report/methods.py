@@ -157,9 +157,12 @@ def _bootstrap_text(result: CheckResult) -> str:
             f"{b.get('equal_n_draws')} subsamples; seed {result.seed}."
         )
     return (
-        f"Intervals are {b['method']} bootstrap intervals at level {fmt_level(result.level)} from {replicates} "
-        f"replicates; in each, the human rows and the simulated rows are resampled independently and every statistic is "
-        f"recomputed (models refitted). Noise floors use {replicates} pairs of human resamples. Equal-n comparisons use "
+        f"Intervals are at level {fmt_level(result.level)} and rest on {replicates} bootstrap replicates; in each, the human "
+        f"rows and the simulated rows are resampled independently and every statistic is recomputed (models refitted). "
+        f"Recovery totals get percentile intervals widened to contain their estimate (sign flips a one-sided upper bound); "
+        f"distances are bias-corrected, with the interval method each distance's coverage study chose; value-action gaps get "
+        f"Wilson score intervals and their difference Newcomb's. results.json names each interval's method "
+        f"(`interval_method`), and simval's docs/calibration.md gives the measured coverage. Noise floors use {replicates} pairs of human resamples. Equal-n comparisons use "
         f"{b.get('equal_n_draws')} subsamples without replacement. Every random stream is derived from the seed "
         f"({result.seed}) and the name of the piece of work, so the numbers do not depend on the order or parallelism of the run."
     )
