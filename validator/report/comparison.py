@@ -49,8 +49,8 @@ def leaderboard_section(result: CheckResult, names: Sequence[str]) -> str:
         interval_table = mdx.table(
             ["run", "verdict", "F1(Sign)", "FPR", "FNR", "sign flips", "mean JS", *(["gap difference sim - human (pp)"] if gap else [])],
             [_intervals_row(by_label[sim.label], sim, gap) for sim in ranked(result)],
-            caption=f"Recovery{' and the value-action gap' if gap else ' and alignment'} side by side, with {fmt_level(result.level)} bootstrap intervals "
-            f"({result.context.replicates} replicates).",
+            caption=f"Recovery{' and the value-action gap' if gap else ' and alignment'} side by side, with {fmt_level(result.level)} intervals "
+            f"({result.context.replicates} bootstrap replicates; Wilson and Newcomb intervals for the gap).",
             label="tbl-leaderboard-intervals",
         )
     return "\n\n".join(

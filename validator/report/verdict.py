@@ -143,7 +143,8 @@ def verdict_section(result: CheckResult, sim: SimulationResult) -> str:
     box = _verdict_box(sim)
     replicates = result.context.replicates
     intervals = (
-        f"Brackets hold {fmt_level(result.level)} percentile bootstrap intervals ({replicates} replicates)."
+        f"Brackets hold {fmt_level(result.level)} intervals from {replicates} bootstrap replicates (Wilson score intervals for "
+        "the value-action gap; each method is named in Methods)."
         if replicates
         else "Bootstrap intervals and noise floors are off for this run (`--bootstrap 0`)."
     )
