@@ -51,3 +51,12 @@ def test_an_exception_reaches_every_caller() -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="no"):
             memo.get("k", fail)
+
+
+def test_a_memo_pickles_empty_so_the_human_side_can_go_to_another_process() -> None:
+    import pickle
+
+    memo: Memo[int] = Memo()
+    assert memo.get("a", lambda: 1) == 1
+    copy = pickle.loads(pickle.dumps(memo))
+    assert len(copy) == 0 and copy.get("a", lambda: 2) == 2

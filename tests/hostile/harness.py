@@ -1,8 +1,8 @@
 """The hostile-input battery's harness (loaded by path: the tests are not a package): run the console script in a child, bounded in time and memory.
 
 Each case runs ``simval`` as a user would, in a subprocess, and records its exit
-code, output, CPU time and peak resident memory (from ``wait4``, so the number is
-the child's own). A child still running after ``TIME_LIMIT`` seconds is killed, so
+code, output, CPU time and peak resident memory (from ``wait4`` in a launcher, so the
+number is simval's own). A child still running after ``TIME_LIMIT`` seconds is killed, so
 a hang fails the case instead of the session.
 """
 
@@ -55,24 +55,50 @@ def simval_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "validator"]
 
 
+# The child is started by this small launcher, which forks and execs simval and reports
+# the grandchild's own CPU time and peak memory from wait4. Started directly, a child's
+# high-water mark would start at the size of the pytest process it was spawned from
+# (Linux keeps the parent's across vfork and exec), which grows as other tests run.
+LAUNCHER = """\
+import os, signal, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+code = os.waitstatus_to_exitcode(status)
+if code < 0:  # killed by a signal: end the same way, so the caller sees it
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+os._exit(code)
+"""
+
+
 def run_limited(
     args: list[str], cwd: Path, *, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = HANG_LIMIT
 ) -> Outcome:
     """Run ``simval *args`` in ``cwd``; kill it after ``timeout`` wall seconds (returncode -9 then)."""
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp, tempfile.TemporaryDirectory() as scratch:
         if stdin is not None:
             inp.write(stdin)
             inp.seek(0)
-        child = subprocess.Popen([*simval_command(), *args], cwd=cwd, env=environment, stdin=inp, stdout=out, stderr=err)
-        timer = threading.Timer(timeout, child.kill)
+        report = Path(scratch) / "usage"
+        command = simval_command()
+        executable = command[0] if os.path.isabs(command[0]) else shutil.which(command[0]) or command[0]
+        child = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, str(report), executable, *command[1:], *args],
+            cwd=cwd, env=environment, stdin=inp, stdout=out, stderr=err, start_new_session=True,
+        )
+        # A hang: kill the launcher's whole session (simval and any child of it).
+        timer = threading.Timer(timeout, lambda: os.killpg(child.pid, 9))
         timer.start()
         try:
-            _, status, usage = os.wait4(child.pid, 0)
+            child.wait()
         finally:
             timer.cancel()
-        seconds = usage.ru_utime + usage.ru_stime
-        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds, max_rss_kb = (float(v) for v in report.read_text().split()) if report.exists() else (0.0, 0.0)
         out.seek(0)
         err.seek(0)
         return Outcome(
@@ -80,9 +106,7 @@ def run_limited(
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            # Kilobytes on Linux; an upper bound, since Linux starts a forked child's
-            # high-water mark at the parent's size (the test process stays small).
-            usage.ru_maxrss / 1024.0,
+            max_rss_kb / 1024.0,  # kilobytes on Linux
         )
 
 

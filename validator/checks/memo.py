@@ -42,3 +42,11 @@ class Memo(Generic[_V]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    # Sent to another process (a Dask worker gets the human side pickled), a memo travels
+    # empty: a lock and futures do not pickle, and each process computes its own values.
+    def __getstate__(self) -> dict[str, object]:
+        return {}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__()  # type: ignore[misc]
