@@ -263,7 +263,8 @@ def reproducibility_section(result: CheckResult, provenance: Provenance, files: 
         ["spec SHA-256", md_code(result.spec_sha256)],
         ["seed", str(result.seed)],
         ["alpha", f"{result.alpha:g}"],
-        ["bootstrap", md(", ".join(f"{k} {v}" for k, v in result.bootstrap.items()))],
+        # Without "method": each interval's method is named with it (Methods, results.json's interval_method).
+        ["bootstrap", md(", ".join(f"{k} {v}" for k, v in result.bootstrap.items() if k != "method"))],
         ["command", md_code(provenance.command)],
         ["Python", f"{md(provenance.python)} on {md(provenance.platform)}"],
         ["packages", md(", ".join(f"{name} {version}" for name, version in provenance.packages.items()))],
