@@ -8,6 +8,23 @@ from pathlib import Path
 from validator.errors import UsageError
 
 
+def shell_lines(words: list[str], width: int) -> str:
+    """A command to copy, continued with `` \\`` where it would pass ``width``: pasted, it runs as one line.
+
+    >>> print(shell_lines(["$ simval check", "human.csv", "a_long_simulated_run.csv"], 30))
+    $ simval check human.csv \\
+        a_long_simulated_run.csv
+    """
+    lines = [words[0]]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) + 2 > width:
+            lines[-1] += " \\"
+            lines.append("    " + word)
+        else:
+            lines[-1] += " " + word
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     from validator.demo.generate import DEMO_SEED, write_demo
 
@@ -23,14 +40,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from validator.api import check
     from validator.present.terminal import format_check
+    from validator.present.text import terminal_width
 
     sims = [str(p) for kind, p in paths.items() if kind != "human"]
     print()
-    print(f"$ simval check {paths['human']} {' '.join(sims)}")
+    print(shell_lines(["$ simval check", str(paths["human"]), *sims], terminal_width()))
     print()
     result = check(str(paths["human"]), sims, spec="hunt2025")
     print(format_check(result, detail=0))
     print()
-    print(f"Every table of one run: simval check {paths['human']} {sims[0]} -vv")
+    print("Every table of one run:")
+    print(shell_lines(["  simval check", str(paths["human"]), sims[0], "-vv"], terminal_width()))
     # The demo's failing run is the point of the demo, not an error: it exits 0 when it ran.
     return 0
