@@ -15,7 +15,7 @@ the same results.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,11 @@ def _last_of_dataset(plan: Plan, index: int) -> bool:
     return index + 1 == len(plan.tasks) or plan.tasks[index + 1].sim_index != plan.tasks[index].sim_index
 
 
+def _submit_prepare(pool: Executor, plan: Plan, human_inputs: HumanInputs) -> dict[str, Future[Any]]:
+    """Each check's human-side preparation, submitted to ``pool``: the same work wherever the datasets run."""
+    return {entry.name: pool.submit(entry.prepare, human_inputs) for entry in plan.prepare if entry.prepare is not None}
+
+
 def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
     total = len(plan.tasks)
     done = 0
@@ -78,9 +83,7 @@ def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset:
         sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
         human = human_read.result()
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
-        prepared_futures: dict[str, Future[Any]] = {
-            entry.name: pool.submit(entry.prepare, human_inputs) for entry in plan.prepare if entry.prepare is not None
-        }
+        prepared_futures = _submit_prepare(pool, plan, human_inputs)
         sims = tuple(future.result() for future in sim_reads)
         tick("read", len(sims) + 1, len(sims) + 1)
 
@@ -126,7 +129,7 @@ def _execute_on_cluster(plan: Plan, config: RunConfig, tick: ProgressHook, on_da
         tick("read", 1, 1)
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         with worker_pool(max_workers=config.workers) as pool:
-            prepared_futures = {entry.name: pool.submit(entry.prepare, human_inputs) for entry in plan.prepare if entry.prepare is not None}
+            prepared_futures = _submit_prepare(pool, plan, human_inputs)
             prepared = {name: future.result() for name, future in prepared_futures.items()}
         per_dataset: list[list[CheckTask]] = [[] for _ in config.sims]
         for task in plan.tasks:
