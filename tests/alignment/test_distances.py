@@ -16,6 +16,7 @@ from validator.alignment.distances import (
     js_distance,
     ks_from_counts,
     ks_test,
+    replicate_distances,
     tv_distance,
     wasserstein_from_counts,
 )
@@ -224,3 +225,24 @@ def test_ks_test_equals_ks_2samp_and_drops_missing() -> None:
     got = ks_test(np.append(human, np.nan), sim)
     assert got == pytest.approx((expected.statistic, expected.pvalue), rel=1e-12)
     assert all(math.isnan(x) for x in ks_test(np.array([np.nan]), sim))
+
+
+@pytest.mark.parametrize(("k", "u", "seed"), [(2, 3, 0), (10, 40, 1), (12, 200, 2)])
+def test_replicate_distances_equal_the_single_distances_bit_for_bit(k: int, u: int, seed: int) -> None:
+    """The fused kernel of the bootstrap gives exactly what each public distance gives, empty replicates included."""
+    rng = np.random.default_rng(seed)
+    bins_a, bins_b = (rng.integers(0, 6, (50, k)).astype(float) for _ in range(2))
+    support_a, support_b = (rng.integers(0, 3, (50, u)).astype(float) for _ in range(2))
+    bins_a[0], support_a[0] = 0.0, 0.0  # a replicate with no row: every distance NaN
+    support = np.cumsum(rng.uniform(0.1, 2.0, u))
+    got = replicate_distances(bins_a, bins_b, support, support_a, support_b)
+    expected = {
+        "js": js_distance(bins_a, bins_b),
+        "tvd": tv_distance(bins_a, bins_b),
+        "wasserstein": wasserstein_from_counts(support, support_a, support_b),
+        "ks": ks_from_counts(support_a, support_b),
+    }
+    assert set(got) == set(expected)
+    for name, values in expected.items():
+        np.testing.assert_array_equal(got[name], values, err_msg=name)
+    assert set(replicate_distances(bins_a, bins_b)) == {"js", "tvd"}

@@ -34,16 +34,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from validator.alignment.binning import bin_codes, bin_labels, category_codes, counts
+from validator.alignment.binning import bin_codes, bin_labels, category_codes
 from validator.alignment.distances import (
     chi_square_test,
     dispersion_ratio,
-    js_distance,
-    ks_from_counts,
     ks_test,
-    tv_distance,
-    wasserstein_from_counts,
+    replicate_distances,
 )
 from validator.alignment.permutation import permutation_labels, strata_codes, text_codes
 from validator.alignment.uncertainty import DISTANCE_METHODS, distance_metric, mean_distance_metric
@@ -264,13 +262,6 @@ class _Coded:
     human_out: np.ndarray | None = None
     sim_out: np.ndarray | None = None
 
-    def pooled(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """Bin codes (and support codes) of the human rows followed by the simulated rows."""
-        codes = np.concatenate([self.human, self.sim])
-        if self.human_support is None or self.sim_support is None:
-            return codes, None
-        return codes, np.concatenate([self.human_support, self.sim_support])
-
 
 def _binned(h_values: np.ndarray, s_values: np.ndarray, start: float, stop: float, count: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Bin codes of both samples, with an overflow bin on each side that some value falls in."""
@@ -361,22 +352,67 @@ class _Samples:
         return np.concatenate(parts) if parts else None
 
 
-def _distances(coded: _Coded, h_counts: np.ndarray, s_counts: np.ndarray, h_support: np.ndarray | None, s_support: np.ndarray | None) -> dict[str, np.ndarray]:
-    out = {"js": np.asarray(js_distance(h_counts, s_counts)), "tvd": np.asarray(tv_distance(h_counts, s_counts))}
-    if coded.support is not None and h_support is not None and s_support is not None:
-        out["wasserstein"] = np.asarray(wasserstein_from_counts(coded.support, h_support, s_support))
-        out["ks"] = np.asarray(ks_from_counts(h_support, s_support))
-    return out
+@dataclass(frozen=True)
+class _Layout:
+    """Where each variable's counts sit among the columns of a tally: its bins, and a numeric variable's support."""
+
+    bins: tuple[slice, ...]
+    support: tuple[slice | None, ...]
+    width: int
 
 
-def _side_counts(coded: _Coded, side: str, mask: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Counts over the bins (and the numeric support) of the rows in ``mask``; ``weights`` cover those rows only."""
-    codes = coded.human if side == "human" else coded.sim
-    support_codes = coded.human_support if side == "human" else coded.sim_support
-    k = len(coded.labels)
-    c = counts(codes[mask], k, weights)
-    sc = counts(support_codes[mask], len(coded.support), weights) if coded.support is not None and support_codes is not None else None
-    return c, sc
+def _layout(coded_all: list[_Coded]) -> _Layout:
+    bins: list[slice] = []
+    support: list[slice | None] = []
+    at = 0
+    for coded in coded_all:
+        bins.append(slice(at, at + len(coded.labels)))
+        at += len(coded.labels)
+        if coded.support is None:
+            support.append(None)
+        else:
+            support.append(slice(at, at + len(coded.support)))
+            at += len(coded.support)
+    return _Layout(tuple(bins), tuple(support), at)
+
+
+def _tally_matrix(coded_all: list[_Coded], layout: _Layout, side: str, mask: np.ndarray) -> sparse.csr_array:
+    """The rows in ``mask`` as a sparse 0/1 matrix (rows x ``layout.width``): a 1 in each variable's bin and support column.
+
+    ``weights @ matrix`` is then every variable's weighted counts over its bins and
+    support at once, one sparse product where a dense one-hot product per variable and
+    per support cost most of the alignment bootstrap. A code of -1 (missing) has no column.
+    """
+    rows = np.flatnonzero(mask)
+    columns: list[np.ndarray] = []
+    for coded, bins, support in zip(coded_all, layout.bins, layout.support):
+        codes = (coded.human if side == "human" else coded.sim)[rows]
+        columns.append(np.where(codes >= 0, codes + bins.start, -1))
+        support_codes = coded.human_support if side == "human" else coded.sim_support
+        if support is not None and support_codes is not None:
+            columns.append(np.where(support_codes[rows] >= 0, support_codes[rows] + support.start, -1))
+    table = np.column_stack(columns) if columns else np.empty((rows.size, 0), dtype=np.int64)
+    row_of = np.broadcast_to(np.arange(rows.size)[:, None], table.shape)
+    keep = table >= 0
+    return sparse.csr_array((np.ones(int(keep.sum())), (row_of[keep], table[keep])), shape=(rows.size, layout.width))
+
+
+def _tallies(weights: np.ndarray, matrix: sparse.csr_array) -> np.ndarray:
+    """The (b, width) weighted counts of b weight rows over a tally matrix's rows."""
+    return np.asarray(weights @ matrix)
+
+
+def _total(matrix: sparse.csr_array) -> np.ndarray:
+    """The unweighted counts (width,) of a tally matrix's rows."""
+    return np.asarray(matrix.sum(axis=0), dtype=np.float64).ravel()
+
+
+def _block_distances(coded: _Coded, index: int, layout: _Layout, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """One variable's distances between the tallies ``a`` and ``b`` (``(..., width)``)."""
+    bins, support = layout.bins[index], layout.support[index]
+    if support is None or coded.support is None:
+        return replicate_distances(a[..., bins], b[..., bins])
+    return replicate_distances(a[..., bins], b[..., bins], coded.support, a[..., support], b[..., support])
 
 
 @dataclass(frozen=True)
@@ -394,25 +430,24 @@ def _permutation_floors(coded_all: list[_Coded], mean_over: tuple[str, ...], gro
         return floors
     n_h = live[0].h_mask.size
     is_human = np.concatenate([np.ones(n_h, dtype=bool), np.zeros(live[0].s_mask.size, dtype=bool)])
-    pooled = [c.pooled() for c in coded_all]
+    layout = _layout(coded_all)
+    # Each group's pooled rows (its human rows, then its simulated ones) as one tally matrix.
+    tallied = []
+    for group in live:
+        matrix = sparse.vstack([_tally_matrix(coded_all, layout, "human", group.h_mask), _tally_matrix(coded_all, layout, "sim", group.s_mask)], format="csr")
+        tallied.append((group, np.concatenate([group.h_mask, group.s_mask]), matrix, _total(matrix)))
     for labels in permutation_labels(strata, is_human, ctx.replicates, ctx.rng("distribution", "permutation")):
-        for group in live:
-            mask = np.concatenate([group.h_mask, group.s_mask])
-            w_a = labels[:, mask]
+        for group, mask, matrix, total in tallied:
+            a = _tallies(labels[:, mask], matrix)
+            # The other side's counts are the group's total minus this side's.
+            b = total - a
             js_parts = []
-            for coded, (codes, support_codes) in zip(coded_all, pooled):
-                k = len(coded.labels)
-                # The other side's counts are the group's total minus this side's.
-                ac = counts(codes[mask], k, w_a)
-                bc = counts(codes[mask], k) - ac
-                as_ = bs = None
-                if support_codes is not None and coded.support is not None:
-                    as_ = counts(support_codes[mask], len(coded.support), w_a)
-                    bs = counts(support_codes[mask], len(coded.support)) - as_
-                for name, values in _distances(coded, ac, bc, as_, bs).items():
-                    floors[group.key].add(f"floor:{coded.variable.name}:{name}", values)
+            for index, coded in enumerate(coded_all):
+                values = _block_distances(coded, index, layout, a, b)
+                for name, value in values.items():
+                    floors[group.key].add(f"floor:{coded.variable.name}:{name}", value)
                 if coded.variable.name in mean_over:
-                    js_parts.append(np.asarray(js_distance(ac, bc)))
+                    js_parts.append(values["js"])
             if js_parts:
                 floors[group.key].add("floor:mean_js", np.mean(js_parts, axis=0))
     return floors
@@ -440,6 +475,9 @@ def _compare_group(
 ) -> tuple[list[VariableComparison], MeanComparison | None]:
     samples = _Samples()
     n_h_rows, n_s_rows = int(h_mask.sum()), int(s_mask.sum())
+    layout = _layout(coded_all)
+    h_matrix = _tally_matrix(coded_all, layout, "human", h_mask)
+    s_matrix = _tally_matrix(coded_all, layout, "sim", s_mask)
     if ctx.replicates and n_h_rows and n_s_rows:
         rng_h, rng_s = ctx.rng("distribution", key, "human"), ctx.rng("distribution", key, "sim")
         # Both sides in chunks of the same number of replicates (sized for the larger side), so that
@@ -448,10 +486,9 @@ def _compare_group(
         human_chunks = bootstrap_weights(n_h_rows, ctx.replicates, rng_h, step=step)
         sim_chunks = bootstrap_weights(n_s_rows, ctx.replicates, rng_s, step=step)
         for w_h, w_s in zip(human_chunks, sim_chunks):
-            for coded in coded_all:
-                hc, hs = _side_counts(coded, "human", h_mask, w_h)
-                sc, ss = _side_counts(coded, "sim", s_mask, w_s)
-                for name, values in _distances(coded, hc, sc, hs, ss).items():
+            h_tallies, s_tallies = _tallies(w_h, h_matrix), _tallies(w_s, s_matrix)
+            for index, coded in enumerate(coded_all):
+                for name, values in _block_distances(coded, index, layout, h_tallies, s_tallies).items():
                     samples.add(f"boot:{coded.variable.name}:{name}", values)
                 if coded.sim_values is not None and coded.human_values is not None:
                     samples.add(
@@ -459,13 +496,13 @@ def _compare_group(
                         np.asarray(dispersion_ratio(coded.sim_values[s_mask], w_s, coded.human_values[h_mask], w_h)),
                     )
 
+    h_total, s_total = _total(h_matrix), _total(s_matrix)
     comparisons: list[VariableComparison] = []
     js_points: list[float | None] = []
-    for coded in coded_all:
+    for index, coded in enumerate(coded_all):
         name = coded.variable.name
         n_h, n_s = _n_valid(coded.human, h_mask), _n_valid(coded.sim, s_mask)
-        hc, hs = _side_counts(coded, "human", h_mask, None)
-        sc, ss = _side_counts(coded, "sim", s_mask, None)
+        hc, sc = h_total[layout.bins[index]], s_total[layout.bins[index]]
         notes = []
         if n_h == 0 and n_s == 0:
             notes.append("no rows in either dataset")
@@ -476,7 +513,7 @@ def _compare_group(
         out_h, out_s, out_note = _out_of_bins_note(coded, h_mask, s_mask)
         if out_note:
             notes.append(out_note)
-        point = _distances(coded, hc, sc, hs, ss) if n_h and n_s else {}
+        point = _block_distances(coded, index, layout, h_total, s_total) if n_h and n_s else {}
         rows = min(n_h, n_s)
 
         def metric(metric_name: str, point: dict[str, np.ndarray] = point, name: str = name, rows: int = rows) -> Metric:
