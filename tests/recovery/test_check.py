@@ -221,7 +221,7 @@ def test_simulations_of_one_size_share_the_fresh_sample_draws_with_the_same_resu
     from validator.checks.memo import Memo
 
     human = read_dataset(generate_human(300, seed=21), SPEC, label="human")
-    sims = [read_dataset(generate_human(n, seed=s), SPEC, label="sim") for n, s in ((300, 22), (300, 23), (250, 24))]
+    sims = [read_dataset(generate_human(n, seed=s), SPEC, label="sim") for n, s in ((280, 22), (280, 23), (250, 24), (300, 25))]
     ctx = CheckContext(seed=0, replicates=30, equal_n_draws=5)
     fits = fit_models(SPEC.models, human.frame, alpha=SPEC.alpha, correction=SPEC.correction)
     draws = human_draws(SPEC.models, human, ctx, alpha=SPEC.alpha, correction=SPEC.correction)
@@ -230,7 +230,23 @@ def test_simulations_of_one_size_share_the_fresh_sample_draws_with_the_same_resu
         alone = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha)
         shared = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha, memo)  # type: ignore[arg-type]
         assert shared[1] == alone[1]  # the comparison, its verdict and the verdict's limits
-    assert len(memo) == 2  # two sizes: 300 and 250 rows
+    assert len(memo) == 2  # two sizes drawn: 280 and 250 rows; the human size (300) needs no draws
+
+
+def test_a_simulation_of_the_human_size_pairs_each_human_replicate_with_the_next() -> None:
+    from validator.recovery.check import fresh_sample_null
+
+    human = read_dataset(generate_human(300, seed=21), SPEC, label="human")
+    sim = read_dataset(generate_human(300, seed=22), SPEC, label="sim")
+    ctx = CheckContext(seed=0, replicates=30, equal_n_draws=0)
+    fits = fit_models(SPEC.models, human.frame, alpha=SPEC.alpha, correction=SPEC.correction)
+    draws = human_draws(SPEC.models, human, ctx, alpha=SPEC.alpha, correction=SPEC.correction)
+    point = recovery_part(SPEC, human, fits, draws, "sim", sim, ctx, SPEC.alpha)[1]
+    null = fresh_sample_null(SPEC, human, fits, draws, sim, point, ctx, alpha=SPEC.alpha)
+    rolled = draws.rolled(1)
+    for model in draws.models:
+        np.testing.assert_array_equal(null.fitted[model.model], rolled.model(model.model).estimable)  # type: ignore[union-attr]
+        np.testing.assert_array_equal(rolled.model(model.model).estimates[:-1], model.estimates[1:])  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("kind", ["finetuned_random", "unfinetuned"])

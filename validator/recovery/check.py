@@ -151,12 +151,19 @@ def fresh_sample_null(
     def draw() -> ReplicateFits:
         return fresh_sample_draws(study.models, human, sim, ctx, alpha=alpha, resample_by=resample_by)
 
-    if memo is None:
+    # The draws depend on the simulation only through its number of each model's units.
+    units = sorted({resampling_unit(model, resample_by) or "" for model in study.models})
+    sizes = tuple((unit, n_units(sim.frame, unit or None)) for unit in units)
+    if human_replicates.replicates >= 2 and all(size == n_units(human.frame, unit or None) for unit, size in sizes):
+        # Of the human data's own size, a fresh resample is what the human bootstrap already drew:
+        # its next replicate is one, drawn independently of replicate r. Pairing r with r + 1 gives
+        # pairs of the same law as a second batch drawn and refitted for the purpose (B fits per
+        # model saved; each pair's two resamples are independent, neighbouring pairs share one).
+        fresh = human_replicates.rolled(1)
+    elif memo is None:
         fresh = draw()
     else:
-        # The draws depend on the simulation only through its number of each model's units.
-        units = sorted({resampling_unit(model, resample_by) or "" for model in study.models})
-        fresh = memo.get(tuple((unit, n_units(sim.frame, unit or None)) for unit in units), draw)
+        fresh = memo.get(sizes, draw)
     if NULL_METHOD in ("shifted", "resample"):
         reference = point_fits(human_fits).repeat(human_replicates.replicates)
         other = shifted_fresh_samples(point_fits(human_fits), human_replicates, fresh) if NULL_METHOD == "shifted" else fresh

@@ -164,6 +164,23 @@ class ReplicateFits:
             ),
         )
 
+    def rolled(self, shift: int = 1) -> ReplicateFits:
+        """The same replicates renumbered: replicate ``r`` of the result is replicate ``r + shift`` (mod B) of these."""
+        return ReplicateFits(
+            self.replicates,
+            tuple(
+                replace(
+                    m,
+                    estimates=np.roll(m.estimates, -shift, axis=0),
+                    p_values=np.roll(m.p_values, -shift, axis=0),
+                    estimable=np.roll(m.estimable, -shift),
+                    reasons=np.roll(m.reasons, -shift),
+                    std_errors=None if m.std_errors is None else np.roll(m.std_errors, -shift, axis=0),
+                )
+                for m in self.models
+            ),
+        )
+
     def classify(self, keys: Sequence[tuple[str, str]], *, alpha: float, correction: CorrectionSpec) -> CoefficientDraws:
         """Significance and sign of the coefficients ``keys`` in every replicate.
 
