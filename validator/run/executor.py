@@ -76,6 +76,37 @@ def _submit_prepare(pool: Executor, plan: Plan, human_inputs: HumanInputs) -> di
 
 
 def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
+    from validator.run.forked import can_fork
+
+    if can_fork(config.workers, len(plan.tasks) + len(plan.prepare)):
+        return _execute_forked(plan, config, tick, on_dataset)
+    return _execute_threaded(plan, config, tick, on_dataset)
+
+
+def _execute_forked(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
+    """Read on threads, then run the checks in forked processes (:mod:`validator.run.forked`)."""
+    from validator.run.forked import run_forked
+
+    with worker_pool(max_workers=config.workers) as pool:  # every reading thread has ended when this block does
+        human_read = pool.submit(_read, config, config.human, config.human_label, human=True)
+        sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
+        human = human_read.result()
+        sims = tuple(future.result() for future in sim_reads)
+    tick("read", len(sims) + 1, len(sims) + 1)
+    total = len(plan.tasks)
+    seen: list[Any] = []
+
+    def arrived(index: int, record: Any, prepared: dict[str, Any]) -> None:
+        seen.append(record)
+        tick("checks", index + 1, total)
+        if on_dataset is not None and _last_of_dataset(plan, index):
+            on_dataset(Executed(human, sims[: plan.tasks[index].sim_index + 1], dict(prepared), tuple(seen)))
+
+    prepared, records = run_forked(plan, config, human, sims, arrived)
+    return Executed(human, sims, prepared, tuple(records))
+
+
+def _execute_threaded(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
     total = len(plan.tasks)
     done = 0
     with worker_pool(max_workers=config.workers) as pool:  # Ctrl-C cancels the queued tasks

@@ -1,0 +1,98 @@
+"""Checks in forked worker processes: the same results as on threads, streamed in input order, errors as on threads.
+
+Forking needs a process with one thread, and a pytest-xdist worker runs more, so each
+case runs in a fresh interpreter (``python -c``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from validator.run.forked import can_fork
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are forked on Linux only")
+
+
+def _python(code: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+RUN = """
+import json, validator, validator.run.forked as forked
+used = []
+run_forked = forked.run_forked
+def spy(*args, **kwargs):
+    used.append(True)
+    return run_forked(*args, **kwargs)
+import validator.run.executor  # noqa
+forked.run_forked = spy
+h, sims = {human!r}, {sims!r}
+order = []
+forked_run = validator.check(h, sims, bootstrap=40, workers=2, on_dataset=lambda r: order.append(len(r.simulations)))
+threaded = validator.check(h, sims, bootstrap=40, workers=1)
+print(json.dumps({{"forked": bool(used), "same": forked_run.to_json() == threaded.to_json(), "order": order}}))
+"""
+
+
+def test_forked_workers_give_the_threaded_results_byte_for_byte_and_stream_in_input_order(demo_paths: dict[str, Path]) -> None:
+    sims = [str(demo_paths[k]) for k in ("unfinetuned", "finetuned_random", "finetuned_balanced")]
+    result = _python(RUN.format(human=str(demo_paths["human"]), sims=sims))
+    assert result == {"forked": True, "same": True, "order": [1, 2, 3]}
+
+
+ERRORS = """
+import json, validator
+from validator.errors import InputError
+from validator.checks import registry
+entry = registry.get("distribution")
+compute = entry.compute
+def failing(inputs, item):
+    if inputs.label in {bad!r}:
+        raise InputError("cannot be compared", source=inputs.label, row=7, column="belief")
+    return compute(inputs, item)
+import dataclasses
+registry.unregister("distribution")
+registry.register(dataclasses.replace(entry, compute=failing))
+messages = []
+for workers in (2, 1):
+    try:
+        validator.check({human!r}, {sims!r}, bootstrap=0, workers=workers)
+    except InputError as exc:
+        messages.append(str(exc))
+print(json.dumps({{"messages": messages}}))
+"""
+
+
+def test_the_error_of_the_earliest_failing_dataset_is_raised_as_on_threads(demo_paths: dict[str, Path]) -> None:
+    sims = [str(demo_paths[k]) for k in ("unfinetuned", "finetuned_random", "finetuned_balanced")]
+    result = _python(ERRORS.format(human=str(demo_paths["human"]), sims=sims, bad=[Path(s).name for s in sims[1:]]))
+    name = Path(sims[1]).name
+    assert result == {"messages": [f"{name}, row 7, column 'belief': cannot be compared"] * 2}
+
+
+def test_no_fork_while_another_thread_runs_or_with_one_worker() -> None:
+    assert not can_fork(1, 10)
+    assert not can_fork(4, 1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="a caller's thread")
+    other.start()
+    try:
+        assert not can_fork(4, 10)
+    finally:
+        stop.set()
+        other.join()
