@@ -216,6 +216,22 @@ def test_start_values_do_not_change_the_estimates() -> None:
     np.testing.assert_allclose(from_zero.std_errors, default.std_errors, rtol=1e-9)
 
 
+@pytest.mark.parametrize("family", ["logit", "probit", "mnlogit"])
+def test_a_replicate_newton_loses_from_its_one_step_start_is_refitted_from_the_common_start(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.bootstrap.batched as batched
+
+    design = _design(family, _frame())
+    n = design.n_obs
+    weights = np.random.default_rng(4).multinomial(n, np.full(n, 1 / n), size=6)
+    expected = fit_batched(design, family, weights)
+    # A one-step start far off along every parameter: Newton explodes from it, so each replicate is retried.
+    monkeypatch.setattr(batched, "_one_step", lambda columns, family, y, levels, w, start: np.full((len(w), start.size), 50.0))
+    retried = fit_batched(design, family, weights)
+    assert retried.estimable.all()
+    np.testing.assert_allclose(retried.params, expected.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(retried.std_errors, expected.std_errors, rtol=1e-9)
+
+
 def test_newton_that_runs_out_of_iterations_is_not_estimable() -> None:
     design = _design("logit", _frame())
     fit = fit_batched(design, "logit", np.ones((2, design.n_obs)), max_iter=2, start=np.zeros(6))

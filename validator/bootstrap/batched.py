@@ -361,7 +361,7 @@ def _newton(
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Newton-Raphson for every replicate with ``running`` True, from ``start``.
+    """Newton-Raphson for every replicate with ``running`` True, from ``start`` (one for all, or one row per replicate).
 
     Iterates ``b <- b + I(b)^-1 U(b)`` (score ``U``, information ``I``) on
     the replicates still running; a replicate stops as converged once its
@@ -369,7 +369,7 @@ def _newton(
     singular or an estimate exceeds ``_EXPLODED`` or is undefined. Returns the
     estimates ``(B, L k)`` and the converged flags ``(B,)``.
     """
-    beta = np.tile(start, (weights.shape[0], 1))
+    beta = np.tile(start, (weights.shape[0], 1)) if start.ndim == 1 else np.array(start, dtype=float)
     converged = np.zeros(weights.shape[0], dtype=bool)
     running = running.copy()
     for _ in range(max_iter):
@@ -404,6 +404,29 @@ def _start(
     return estimate[0] if converged[0] else np.zeros(m)
 
 
+def _one_step(columns: _Columns, family: _Family, y: np.ndarray, levels: int, weights: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Each replicate's start: one scoring step from the common ``start``, ``start + I^-1 U_r``.
+
+    ``U_r`` is replicate r's score at ``start`` and ``I`` the information there at the
+    replicates' mean weights, shared by all: the rows' residuals and curvatures at
+    ``start`` are computed once, not per replicate. It lands about as near each
+    replicate's optimum as a full Newton step from ``start`` would (whose first step is
+    about one standard error), so Newton then needs one iteration fewer; where it
+    fails from there, :func:`_discrete` runs Newton from ``start`` instead.
+    """
+    local = family(columns.eta(start[None, :], levels), y, False)
+    information = columns.blocks(local.c * weights.mean(axis=0))
+    scores = columns.cross(local.r * weights[:, None, :])
+    try:
+        step = np.linalg.solve(information[0], scores.T).T
+    except np.linalg.LinAlgError:
+        step = np.zeros_like(scores)
+    if not np.isfinite(step).all():
+        step = np.zeros_like(scores)
+    result: np.ndarray = start + step
+    return result
+
+
 def _discrete(
     columns: _Columns,
     family: _Family,
@@ -431,7 +454,14 @@ def _discrete(
     if not ok.any():
         nan = np.full((weights.shape[0], m), np.nan)
         return nan, nan.copy(), ok, df
-    beta, converged = _newton(columns, family, y, weights, levels, start, ok, max_iter, tol)
+    first = _one_step(columns, family, y, levels, weights, start)
+    beta, converged = _newton(columns, family, y, weights, levels, first, ok, max_iter, tol)
+    retry = ok & ~converged
+    if retry.any():
+        # Newton from the common start instead, where it failed from the one-step start: the
+        # optimum is the same, and this start is the one the fit was validated from.
+        again, fixed = _newton(columns, family, y, weights, levels, start, retry, max_iter, tol)
+        beta[fixed], converged[fixed] = again[fixed], True
 
     se = np.full_like(beta, np.nan)
     fitted = np.flatnonzero(converged)
