@@ -96,3 +96,13 @@ def test_no_fork_while_another_thread_runs_or_with_one_worker() -> None:
     finally:
         stop.set()
         other.join()
+
+
+def test_a_file_that_cannot_be_read_is_the_error_even_after_an_earlier_dataset_failed_a_check(demo_paths: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text("participant_id,unknown\n1,2\n")
+    sims = [str(demo_paths["unfinetuned"]), str(demo_paths["finetuned_random"]), str(broken)]
+    code = ERRORS.format(human=str(demo_paths["human"]), sims=sims, bad=[Path(sims[0]).name]).replace("except InputError", "except Exception")
+    messages = _python(code)["messages"]
+    assert isinstance(messages, list) and len(messages) == 2
+    assert messages[0] == messages[1] and "broken.csv" in messages[0]

@@ -84,26 +84,27 @@ def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset:
 
 
 def _execute_forked(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:
-    """Read on threads, then run the checks in forked processes (:mod:`validator.run.forked`)."""
+    """Read the human file here, then the simulated files and the checks in forked processes (:mod:`validator.run.forked`)."""
     from validator.run.forked import run_forked
 
-    with worker_pool(max_workers=config.workers) as pool:  # every reading thread has ended when this block does
-        human_read = pool.submit(_read, config, config.human, config.human_label, human=True)
-        sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
-        human = human_read.result()
-        sims = tuple(future.result() for future in sim_reads)
-    tick("read", len(sims) + 1, len(sims) + 1)
+    human = _read(config, config.human, config.human_label, human=True)
+    files = len(config.sims) + 1
+    tick("read", 1, files)
     total = len(plan.tasks)
-    seen: list[Any] = []
+    records: list[Any] = []
 
-    def arrived(index: int, record: Any, prepared: dict[str, Any]) -> None:
-        seen.append(record)
+    def arrived(index: int, record: Any, prepared: dict[str, Any], sims: tuple[Dataset, ...]) -> None:
+        records.append(record)
         tick("checks", index + 1, total)
         if on_dataset is not None and _last_of_dataset(plan, index):
-            on_dataset(Executed(human, sims[: plan.tasks[index].sim_index + 1], dict(prepared), tuple(seen)))
+            on_dataset(Executed(human, sims, dict(prepared), tuple(records)))
 
-    prepared, records = run_forked(plan, config, human, sims, arrived)
-    return Executed(human, sims, prepared, tuple(records))
+    def read(count: int) -> None:
+        if not records:  # files read later, while checks run, do not turn the line back to reading
+            tick("read", count + 1, files)
+
+    forked = run_forked(plan, config, human, read, arrived)
+    return Executed(human, forked.sims, forked.prepared, forked.records)
 
 
 def _execute_threaded(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset: DatasetHook | None) -> Executed:

@@ -2,10 +2,12 @@
 
 Threads share one interpreter lock, and much of a check is many small numpy
 operations with Python between them: on the demo, two worker threads used 1.0 to
-1.3 cores, not 2. Worker processes forked *after* the datasets are read start
-with everything already in memory (the spec, the datasets, the imported
-modules: no pickling of inputs and no second start-up), and only each check's
-record, and each check's prepared human side, travel back through a pipe.
+1.3 cores, not 2. Worker processes forked once the human file is read start
+with everything already in memory (the spec, the human data, the imported
+modules: no second start-up). Each worker reads simulated files (reading is
+mostly Python too) and sends each back; a check task carries its simulated
+dataset and, if it has one, its check's prepared human side, and each worker
+keeps the first copy of each that reaches it.
 
 Forking is safe only from a process with one thread: a lock held by another
 thread at the fork stays held forever in the child. So processes are used only
@@ -14,11 +16,13 @@ process runs no other thread once reading is done (a notebook, a web server or
 a caller's own threads keep the run on threads). Results are the same either
 way: every task draws from its own seeded stream.
 
-Scheduling: the parent keeps at most one task per worker in flight and picks
-the next by priority, so the output can stream in input order: the prepare
-steps first (other tasks wait for them), then the earliest task in plan order
-that can run. A task's exception is raised once every earlier task has run, so
-the error reported is the one the single-process run reports.
+Scheduling: the parent keeps at most one piece of work per worker in flight and
+picks the next by priority, so the output can stream in input order: the
+prepare steps first (other tasks wait for them), then the earliest task in plan
+order that can run (its file read, its prepare step done), then the next file
+to read. Errors are raised as the single-process run raises them: a file that
+cannot be read before any check's error, the earliest file first, and a check's
+exception once every earlier task has run.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from validator.checks.inputs import CheckInputs, HumanInputs
 from validator.io.ingest import Dataset
 from validator.run.config import RunConfig
 from validator.run.plan import Plan
+from validator.run.read import read_dataset
 
 #: Threads that only preload a module (``simval-preload-*``) are waited for before forking.
 PRELOAD_PREFIX = "simval-preload"
@@ -43,19 +48,20 @@ PRELOAD_PREFIX = "simval-preload"
 
 @dataclass(frozen=True)
 class _Run:
-    """What every forked worker inherits: the plan, the settings and the datasets."""
+    """What every forked worker inherits: the plan, the settings and the human data."""
 
     plan: Plan
     config: RunConfig
     human: Dataset
-    sims: tuple[Dataset, ...]
 
 
 # Set by the parent just before the workers fork; each worker reads its inherited copy.
 _RUN: _Run | None = None
-# Per worker: each check's human side, the first copy that reached this process. Its
-# tasks share it, and with it the memo of draws shared by simulations of one size.
+# Per worker: each check's human side and each simulated dataset, the first copy that
+# reached this process. Its tasks share them (and with the human side the memo of draws
+# shared by simulations of one size).
 _PREPARED: dict[str, Any] = {}
+_SIMS: dict[int, Dataset] = {}
 
 
 def _ignore_interrupts() -> None:
@@ -64,9 +70,21 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _run() -> _Run:
+    assert _RUN is not None, "not in a forked worker"
+    return _RUN
+
+
+def _read(index: int) -> Dataset:
+    run = _run()
+    config = run.config
+    dataset = read_dataset(config.sims[index], config.study, label=config.labels[index], strict=config.strict)
+    _SIMS[index] = dataset
+    return dataset
+
+
 def _prepare(name: str) -> Any:
-    run = _RUN
-    assert run is not None
+    run = _run()
     entry = next(entry for entry in run.plan.prepare if entry.name == name)
     assert entry.prepare is not None
     value = entry.prepare(HumanInputs(run.config.study, run.human, run.config.context, run.config.alpha))
@@ -74,16 +92,16 @@ def _prepare(name: str) -> Any:
     return value
 
 
-def _compute(index: int, prepared: Any) -> Any:
-    run = _RUN
-    assert run is not None
+def _compute(index: int, sim: Dataset, prepared: Any) -> Any:
+    run = _run()
     task = run.plan.tasks[index]
+    sim = _SIMS.setdefault(task.sim_index, sim)
     if prepared is not None:
         prepared = _PREPARED.setdefault(task.entry.name, prepared)
     inputs = CheckInputs(
         study=run.config.study,
         human=run.human,
-        sim=run.sims[task.sim_index],
+        sim=sim,
         context=run.config.context,
         alpha=run.config.alpha,
         label=task.label,
@@ -111,77 +129,123 @@ def _join_preloads() -> None:
             thread.join()
 
 
+@dataclass(frozen=True)
+class Forked:
+    """What the workers produced: the simulated datasets, the prepared human sides and the records (plan order)."""
+
+    sims: tuple[Dataset, ...]
+    prepared: dict[str, Any]
+    records: tuple[Any, ...]
+
+
+class _Schedule:
+    """Which piece of work goes next, and what has arrived (module docstring, "Scheduling")."""
+
+    def __init__(self, plan: Plan, n_sims: int) -> None:
+        names = [entry.name for entry in plan.prepare if entry.prepare is not None]
+        self.plan = plan
+        self.n_sims = n_sims
+        self.waits_for = [task.entry.name if task.entry.name in names else None for task in plan.tasks]
+        # A failed prepare step is the failure of the first task that needs it, as it is on threads.
+        self.first_user = {name: self.waits_for.index(name) for name in names if name in self.waits_for}
+        self.prepares = [name for name in names if name in self.first_user]
+        self.reads = list(range(n_sims))
+        self.tasks = list(range(len(plan.tasks)))
+        self.sims: dict[int, Dataset] = {}
+        self.prepared: dict[str, Any] = {}
+        self.records: dict[int, Any] = {}
+        self.failed: tuple[int, BaseException] | None = None
+
+    def rank(self, kind: str, key: Any) -> int:
+        """The plan position an error of this work counts at: a file's read before every task."""
+        if kind == "read":
+            return int(key) - self.n_sims
+        if kind == "prepare":
+            return self.first_user[key]
+        return int(key)
+
+    def next(self) -> tuple[str, Any] | None:
+        if self.prepares:
+            return "prepare", self.prepares.pop(0)
+        for position, index in enumerate(self.tasks):
+            if self.failed is not None and index >= self.failed[0]:
+                break
+            name = self.waits_for[index]
+            if self.plan.tasks[index].sim_index in self.sims and (name is None or name in self.prepared):
+                return "task", self.tasks.pop(position)
+        if self.reads and (self.failed is None or self.reads[0] - self.n_sims < self.failed[0]):
+            return "read", self.reads.pop(0)
+        return None
+
+    def arrive(self, kind: str, key: Any, value: Any) -> None:
+        if kind == "read":
+            self.sims[key] = value
+        elif kind == "prepare":
+            self.prepared[key] = value
+        else:
+            self.records[key] = value
+
+    def fail(self, kind: str, key: Any, error: BaseException) -> None:
+        rank = self.rank(kind, key)
+        if self.failed is None or rank < self.failed[0]:
+            self.failed = (rank, error)
+
+
 def run_forked(
     plan: Plan,
     config: RunConfig,
     human: Dataset,
-    sims: tuple[Dataset, ...],
-    on_record: Callable[[int, Any, dict[str, Any]], None],
-) -> tuple[dict[str, Any], list[Any]]:
-    """Every prepare step and task of ``plan`` in ``config.workers`` forked processes.
+    on_read: Callable[[int], None],
+    on_record: Callable[[int, Any, dict[str, Any], tuple[Dataset, ...]], None],
+) -> Forked:
+    """Read the simulated files of ``config`` and run every prepare step and task of ``plan`` in forked processes.
 
-    ``on_record(index, record, prepared)`` is called in plan order as the records
-    arrive, with the prepared human sides received so far (every one a task
-    depends on). Returns the prepared human sides and the records in plan order.
+    ``on_read(count)`` is called as files arrive; ``on_record(index, record,
+    prepared, sims)`` in plan order as the records arrive, with the prepared human
+    sides received so far (every one a task depends on) and the simulated datasets
+    up to the task's.
     """
     global _RUN
-    names = [entry.name for entry in plan.prepare if entry.prepare is not None]
-    waits_for = [task.entry.name if task.entry.name in names else None for task in plan.tasks]
-    # A failed prepare step is the failure of the first task that needs it, as it is on threads.
-    first_user = {name: waits_for.index(name) for name in names if name in waits_for}
-    prepared: dict[str, Any] = {}
-    records: list[Any] = [None] * len(plan.tasks)
-    arrived = [False] * len(plan.tasks)
-    queued_prepares = [name for name in names if name in first_user]
-    queued = list(range(len(plan.tasks)))
+    schedule = _Schedule(plan, len(config.sims))
     in_flight: dict[Future[Any], tuple[str, Any]] = {}
-    failed: tuple[int, BaseException] | None = None
     emitted = 0
-
-    def pick() -> tuple[str, Any] | None:
-        if queued_prepares:
-            return "prepare", queued_prepares.pop(0)
-        for position, index in enumerate(queued):
-            if failed is not None and index >= failed[0]:
-                return None
-            name = waits_for[index]
-            if name is None or name in prepared:
-                return "task", queued.pop(position)
-        return None
-
     _join_preloads()
     if threading.active_count() != 1:  # a thread started meanwhile: forking is no longer safe
         raise RuntimeError("run_forked needs a process with one thread")
-    _RUN = _Run(plan, config, human, sims)
-    workers = min(config.workers, len(queued) + len(queued_prepares))
+    _RUN = _Run(plan, config, human)
+    workers = min(config.workers, len(plan.tasks) + len(schedule.prepares) + len(schedule.reads))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts)
     try:
         while True:
-            while len(in_flight) < workers and (item := pick()) is not None:
+            while len(in_flight) < workers and (item := schedule.next()) is not None:
                 kind, key = item
-                future = pool.submit(_prepare, key) if kind == "prepare" else pool.submit(_compute, key, prepared.get(waits_for[key] or ""))
+                if kind == "read":
+                    future = pool.submit(_read, key)
+                elif kind == "prepare":
+                    future = pool.submit(_prepare, key)
+                else:
+                    task = plan.tasks[key]
+                    future = pool.submit(_compute, key, schedule.sims[task.sim_index], schedule.prepared.get(schedule.waits_for[key] or ""))
                 in_flight[future] = item
             if not in_flight:
                 break
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 kind, key = in_flight.pop(future)
-                index = first_user[key] if kind == "prepare" else key
                 try:
                     value = future.result()
-                except Exception as exc:  # noqa: BLE001 - raised below, once no earlier task can fail first
-                    if failed is None or index < failed[0]:
-                        failed = (index, exc)
+                except Exception as exc:  # noqa: BLE001 - raised below, once no earlier work can fail first
+                    schedule.fail(kind, key, exc)
                     continue
-                if kind == "prepare":
-                    prepared[key] = value
-                else:
-                    records[key], arrived[key] = value, True
-            while emitted < len(records) and arrived[emitted] and (failed is None or emitted < failed[0]):
-                on_record(emitted, records[emitted], prepared)
+                schedule.arrive(kind, key, value)
+                if kind == "read":
+                    on_read(len(schedule.sims))
+            while emitted < len(plan.tasks) and emitted in schedule.records and (schedule.failed is None or emitted < schedule.failed[0]):
+                sims = tuple(schedule.sims[i] for i in range(plan.tasks[emitted].sim_index + 1))
+                on_record(emitted, schedule.records[emitted], schedule.prepared, sims)
                 emitted += 1
-        if failed is not None:
-            raise failed[1]
+        if schedule.failed is not None:
+            raise schedule.failed[1]
     except BaseException:
         # Stop the workers too: a Ctrl-C or an error should not leave one computing.
         processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -192,4 +256,5 @@ def run_forked(
     finally:
         _RUN = None
     pool.shutdown(wait=True)
-    return prepared, records
+    sims = tuple(schedule.sims[i] for i in range(len(config.sims)))
+    return Forked(sims, schedule.prepared, tuple(schedule.records[i] for i in range(len(plan.tasks))))
