@@ -101,3 +101,34 @@ heterogeneity:
     assert suggestion.gates == ()
     assert "every draw gave 1" in suggestion.skipped["heterogeneity.pairs.ratio_at_equal_n"]
     assert "# not gated: heterogeneity.pairs.ratio_at_equal_n" in suggestion_yaml(suggestion, "few", "h")
+
+
+def test_draws_in_forked_workers_suggest_the_gates_threads_suggest(tmp_path):
+    """Forked workers run only from a single-threaded process (not a pytest-xdist worker): a fresh interpreter."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    human = tmp_path / "human.csv"
+    generate_human(300, seed=3).to_csv(human, index=False)
+    code = f"""
+import json
+import validator.gates.thresholds as T
+from validator.api import read_dataset
+from validator.spec.load import load_spec
+forked = []
+original = T._forked_draws
+T._forked_draws = lambda *a, **k: (forked.append(1), original(*a, **k))[1]
+spec = load_spec("hunt2025")
+human = read_dataset({str(human)!r}, spec)
+two = T.suggestion_yaml(T.suggest_gates(spec, human, draws=24, workers=2), spec.name, "h")
+one = T.suggestion_yaml(T.suggest_gates(spec, human, draws=24, workers=1), spec.name, "h")
+print(json.dumps({{"forked": len(forked), "same": two == one}}))
+"""
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(repo)}, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"forked": 1, "same": True} or (not sys.platform.startswith("linux") and result["same"])

@@ -42,6 +42,7 @@ from validator.checks.context import CheckContext
 from validator.checks.record import MetricValue
 from validator.gates.records import Gate
 from validator.io.ingest import Dataset
+from validator.run.forked import can_fork
 from validator.spec.model import StudySpec
 
 #: "upper" gates are <= a high quantile, "lower" >= a low one, "both" between two.
@@ -154,6 +155,50 @@ def _draw(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int,
     return values
 
 
+# What every forked worker of :func:`_forked_draws` inherits: the spec, the human data and the settings.
+_DRAW_STATE: tuple[StudySpec, Dataset, int, CheckContext, list[Candidate], float] | None = None
+
+
+def _forked_draw(stream: np.random.SeedSequence) -> dict[str, float]:
+    assert _DRAW_STATE is not None, "not in a forked worker"
+    spec, human, n_sim, ctx, chosen, scale = _DRAW_STATE
+    return _draw(spec, human, np.random.default_rng(stream), n_sim, ctx, chosen, scale)
+
+
+def _forked_draws(
+    state: tuple[StudySpec, Dataset, int, CheckContext, list[Candidate], float],
+    streams: list[np.random.SeedSequence],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[dict[str, float]]:
+    """The draws in forked worker processes (as :mod:`validator.run.forked` runs checks: threads hold one lock)."""
+    global _DRAW_STATE
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from validator.run.forked import ignore_interrupts
+
+    _DRAW_STATE = state
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
+    try:
+        blocks = []
+        # Chunks of draws keep the pipe traffic small; each draw's stream is its own, so the chunking changes nothing.
+        for done, values in enumerate(pool.map(_forked_draw, streams, chunksize=max(1, len(streams) // (8 * workers))), start=1):
+            blocks.append(values)
+            if progress:
+                progress(done, len(streams))
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        _DRAW_STATE = None
+    pool.shutdown(wait=True)
+    return blocks
+
+
 def _passes(values: np.ndarray, direction: Direction, low: float, high: float) -> np.ndarray:
     finite = np.isfinite(values)
     if direction == "upper":
@@ -232,8 +277,12 @@ def suggest_gates(
             progress(done, draws)
         return values
 
-    with ThreadPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1)) as pool:
-        blocks = list(pool.map(one, streams))
+    count = max(1, workers or os.cpu_count() or 1)
+    if can_fork(count, draws):
+        blocks = _forked_draws((spec, human, n_sim, ctx, chosen, scale), streams, count, progress)
+    else:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            blocks = list(pool.map(one, streams))
 
     samples: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}

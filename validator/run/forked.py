@@ -64,7 +64,7 @@ _PREPARED: dict[str, Any] = {}
 _SIMS: dict[int, Dataset] = {}
 
 
-def _ignore_interrupts() -> None:
+def ignore_interrupts() -> None:
     # Ctrl-C reaches every process of the terminal's group; the parent alone handles it
     # (it stops the workers), so an idle worker prints no traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -214,7 +214,7 @@ def run_forked(
         raise RuntimeError("run_forked needs a process with one thread")
     _RUN = _Run(plan, config, human)
     workers = min(config.workers, len(plan.tasks) + len(schedule.prepares) + len(schedule.reads))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
     try:
         while True:
             while len(in_flight) < workers and (item := schedule.next()) is not None:
