@@ -19,6 +19,8 @@ real studies"; medians, ratios from one run):
   a 50-level state; 57 coefficients), default B: <= 5 x the floor;
 * 100,000-row simulated file, ``--bootstrap 0``: <= 1.0 x SDMetrics and
   <= 2 x the floor; default B: <= 6 x the floor;
+* ``gates suggest`` on the demo human file: <= 5 x the floor (not in ``--quick``
+  unless ``--gates``); check + HTML + PDF for one run: <= 2 s more than the check;
 * with ``--scale``: a 1,000,000-row simulated file, ``--bootstrap 0``:
   < 15 s and < 2 GB peak; ``--files N`` simulated demo-sized files against
   one human file: marginal cost per file (t(N) - t(1)) / (N - 1) < 0.1 s
@@ -134,6 +136,7 @@ def main() -> int:
     parser.add_argument("--scale", action="store_true", help="also the 1,000,000-row file and many simulated files")
     parser.add_argument("--files", type=int, default=100, help="simulated files for the many-files measurement")
     parser.add_argument("--json", type=Path, help="also write the timings and targets as JSON")
+    parser.add_argument("--gates", action="store_true", help="with --quick: also time gates suggest (a minute or more)")
     parser.add_argument(
         "--baseline-python",
         default=sys.executable,
@@ -162,6 +165,12 @@ def main() -> int:
             ("real-shaped 3 files, B=0", [*simval, "check", str(study["human"]), str(study["sim1"]), str(study["sim2"]), "--spec", str(SPEC), "--bootstrap", "0"], repeat),
             ("real-shaped 3 files, default B", [*simval, "check", str(study["human"]), str(study["sim1"]), str(study["sim2"]), "--spec", str(SPEC)], repeat),
         ]
+        jobs += [
+            ("demo 1 run, B=0 + HTML and PDF", [*simval, "check", human, sims[1], "--bootstrap", "0", "--report", str(root / "report")], repeat),
+            ("demo 1 run, default B + HTML and PDF", [*simval, "check", human, sims[1], "--report", str(root / "report_b")], repeat),
+        ]
+        if not args.quick or args.gates:
+            jobs.append(("gates suggest, demo human", [*simval, "gates", "suggest", human, "--out", str(root / "gates.yaml"), "--force"], 1))
         base = args.baseline_python
         if installed(base, "sdmetrics"):
             jobs.append(("SDMetrics QualityReport, demo", [base, "-c", SDMETRICS, human, sims[1], "participant_id"], repeat))
@@ -237,6 +246,12 @@ def _targets(t: dict[str, Timing], files: int) -> list[Target]:
     ratio("demo 3 runs, default B", "floor", 3.0, "demo 3 runs, default B / floor")
     ratio("real-shaped 3 files, default B", "floor", 5.0, "real-shaped, default B / floor")
     ratio("Evidently DataDrift, demo", sdm, float("inf"), "Evidently DataDrift / SDMetrics (no target)")
+    ratio("gates suggest, demo human", "floor", 5.0, "gates suggest, demo human / floor")
+    for b in ("B=0", "default B"):
+        alone, report = t.get(f"demo 1 run, {b}"), t.get(f"demo 1 run, {b} + HTML and PDF")
+        if alone and report:
+            for kind, get in (("wall", _wall), ("cpu", _cpu)):
+                out.append(Target(f"report (HTML + PDF) over the check, {b} ({kind})", get(report) - get(alone), 2.0, "s"))
     ratio("100k rows, B=0", "SDMetrics QualityReport, 100k", 1.0, "100k rows, B=0 / SDMetrics")
     ratio("100k rows, B=0", "floor", 2.0, "100k rows, B=0 / floor")
     ratio("100k rows, default B", "floor", 6.0, "100k rows, default B / floor")
