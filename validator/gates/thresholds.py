@@ -129,45 +129,97 @@ def _halved(spec: StudySpec) -> StudySpec:
     return replace(spec, distributions=replace(spec.distributions, min_group_size=size))
 
 
-def _draw(spec: StudySpec, human: Dataset, rng: np.random.Generator, n_sim: int, ctx: CheckContext, chosen: list[Candidate], scale: float) -> dict[str, float]:
-    """One calibration draw: every candidate's value (split-sample ones rescaled)."""
+@dataclass(frozen=True)
+class _Rows:
+    """The rows one draw compares: a random order of the rows (its halves), and two bootstrap samples."""
+
+    order: np.ndarray | None
+    first: np.ndarray | None
+    second: np.ndarray | None
+
+
+def _rows(rng: np.random.Generator, n: int, n_sim: int, *, split: bool, bootstrap: bool) -> _Rows:
+    order = rng.permutation(n) if split else None
+    first = rng.integers(0, n, n) if bootstrap else None
+    second = rng.integers(0, n, n_sim) if bootstrap else None
+    return _Rows(order, first, second)
+
+
+def _draw(spec: StudySpec, human: Dataset, rows: _Rows, ctx: CheckContext, chosen: list[Candidate], scale: float, *, batched: frozenset[str] = frozenset(), recovery: bool = True) -> dict[str, float]:
+    """One calibration draw: every candidate's value (split-sample ones rescaled) not in ``batched``.
+
+    ``recovery`` False leaves the recovery candidates out (computed for every draw at once).
+    """
     n = len(human.frame)
     values: dict[str, float] = {}
-    if any(c.source == "split" for c in chosen):
-        order = rng.permutation(n)
+    todo = [c for c in chosen if c.path not in batched and (recovery or not c.path.startswith("recovery."))]
+    if rows.order is not None and any(c.source == "split" for c in todo):
+        order = rows.order
         half_a = replace(human, frame=human.frame.iloc[np.sort(order[: n // 2])].reset_index(drop=True))
         half_b = replace(human, frame=human.frame.iloc[np.sort(order[n // 2 :])].reset_index(drop=True), label="split half")
-        split = _only(_halved(spec), models=False, distributions=True, heterogeneity=False, coherence=True)
+        distributions = any(c.source == "split" and c.path.startswith("distribution.") for c in todo)
+        split = _only(_halved(spec), models=False, distributions=distributions, heterogeneity=False, coherence=True)
         found = _values(split, half_a, half_b, ctx)
-        for c in chosen:
+        for c in todo:
             if c.source == "split":
                 value = _estimate(found.get(c.path))
                 # A missing group (value 1) stays 1: it is not noise to be rescaled.
                 values[c.path] = value if not math.isfinite(value) or value >= 1.0 else value * scale
-    if any(c.source == "bootstrap" for c in chosen):
-        a = replace(human, frame=human.frame.iloc[rng.integers(0, n, n)].reset_index(drop=True))
-        b = replace(human, frame=human.frame.iloc[rng.integers(0, n, n_sim)].reset_index(drop=True), label="resample")
-        paired = _only(spec, models=True, distributions=False, heterogeneity=True, coherence=False)
+    if rows.first is not None and rows.second is not None and any(c.source == "bootstrap" for c in todo):
+        a = replace(human, frame=human.frame.iloc[rows.first].reset_index(drop=True))
+        b = replace(human, frame=human.frame.iloc[rows.second].reset_index(drop=True), label="resample")
+        paired = _only(spec, models=recovery, distributions=False, heterogeneity=True, coherence=False)
         found = _values(paired, a, b, ctx)
-        for c in chosen:
+        for c in todo:
             if c.source == "bootstrap":
                 values[c.path] = _estimate(found.get(c.path))
     return values
 
 
+#: The key of :func:`_batched_values`' mask of draws whose recovery was computed at once.
+_EXACT = "\x00exact recovery"
+
+
+def _batched_values(spec: StudySpec, human: Dataset, rows: list[_Rows], ctx: CheckContext, chosen: list[Candidate], scale: float) -> dict[str, np.ndarray]:
+    """The split-half distances and the bootstrap pairs' recovery of every draw at once (:mod:`validator.gates.batched_draws`)."""
+    from validator.gates.batched_draws import recovery_pairs, split_distances
+
+    out: dict[str, np.ndarray] = {}
+    n = len(human.frame)
+    distances = [c.path for c in chosen if c.source == "split" and c.path.startswith("distribution.")]
+    halved = _halved(spec).distributions
+    if distances and halved is not None and rows and all(r.order is not None for r in rows):
+        halves = np.zeros((len(rows), n), dtype=bool)
+        for i, r in enumerate(rows):
+            assert r.order is not None
+            halves[i, r.order[: n // 2]] = True
+        for path, values in split_distances(halved, human, halves, distances).items():
+            # A missing group (value 1) stays 1: it is not noise to be rescaled.
+            out[path] = np.where(np.isfinite(values) & (values < 1.0), values * scale, values)
+    recovery = [c.path for c in chosen if c.path.startswith("recovery.")]
+    if recovery and rows and all(r.first is not None and r.second is not None for r in rows):
+        first = np.stack([r.first for r in rows if r.first is not None])
+        second = np.stack([r.second for r in rows if r.second is not None])
+        pairs = recovery_pairs(spec, human, first, second, ctx)
+        for path in recovery:
+            out[path] = pairs.statistics[path.split(".", 1)[1]]
+        out[_EXACT] = pairs.exact.astype(float)
+    return out
+
+
 # What every forked worker of :func:`_forked_draws` inherits: the spec, the human data and the settings.
-_DRAW_STATE: tuple[StudySpec, Dataset, int, CheckContext, list[Candidate], float] | None = None
+_DRAW_STATE: tuple[StudySpec, Dataset, CheckContext, list[Candidate], float, frozenset[str]] | None = None
 
 
-def _forked_draw(stream: np.random.SeedSequence) -> dict[str, float]:
+def _forked_draw(job: tuple[_Rows, bool]) -> dict[str, float]:
     assert _DRAW_STATE is not None, "not in a forked worker"
-    spec, human, n_sim, ctx, chosen, scale = _DRAW_STATE
-    return _draw(spec, human, np.random.default_rng(stream), n_sim, ctx, chosen, scale)
+    spec, human, ctx, chosen, scale, batched = _DRAW_STATE
+    return _draw(spec, human, job[0], ctx, chosen, scale, batched=batched, recovery=job[1])
 
 
 def _forked_draws(
-    state: tuple[StudySpec, Dataset, int, CheckContext, list[Candidate], float],
-    streams: list[np.random.SeedSequence],
+    state: tuple[StudySpec, Dataset, CheckContext, list[Candidate], float, frozenset[str]],
+    jobs: list[tuple[_Rows, bool]],
     workers: int,
     progress: Callable[[int, int], None] | None,
 ) -> list[dict[str, float]]:
@@ -182,11 +234,11 @@ def _forked_draws(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
     try:
         blocks = []
-        # Chunks of draws keep the pipe traffic small; each draw's stream is its own, so the chunking changes nothing.
-        for done, values in enumerate(pool.map(_forked_draw, streams, chunksize=max(1, len(streams) // (8 * workers))), start=1):
+        # Chunks of draws keep the pipe traffic small; each draw's rows are its own, so the chunking changes nothing.
+        for done, values in enumerate(pool.map(_forked_draw, jobs, chunksize=max(1, len(jobs) // (8 * workers))), start=1):
             blocks.append(values)
             if progress:
-                progress(done, len(streams))
+                progress(done, len(jobs))
     except BaseException:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
@@ -267,11 +319,19 @@ def suggest_gates(
     ctx = CheckContext(seed=seed, replicates=0, level=spec.uncertainty.level, equal_n_draws=20)
     streams = np.random.SeedSequence([seed, 0x5EED]).spawn(draws)
     chosen = candidates(spec)
+    split = any(c.source == "split" for c in chosen)
+    bootstrap = any(c.source == "bootstrap" for c in chosen)
+    rows = [_rows(np.random.default_rng(stream), n, n_sim, split=split, bootstrap=bootstrap) for stream in streams]
+    batched = _batched_values(spec, human, rows, ctx, chosen, scale)
+    # Recovery is left to the draws one by one only where some model failed on a sample.
+    exact = batched.pop(_EXACT, np.zeros(draws))
+    names = frozenset(batched)
+    jobs = [(r, not bool(exact[i])) for i, r in enumerate(rows)]
     done = 0
 
-    def one(stream: np.random.SeedSequence) -> dict[str, float]:
+    def one(job: tuple[_Rows, bool]) -> dict[str, float]:
         nonlocal done
-        values = _draw(spec, human, np.random.default_rng(stream), n_sim, ctx, chosen, scale)
+        values = _draw(spec, human, job[0], ctx, chosen, scale, batched=names, recovery=job[1])
         done += 1
         if progress:
             progress(done, draws)
@@ -279,10 +339,14 @@ def suggest_gates(
 
     count = max(1, workers or os.cpu_count() or 1)
     if can_fork(count, draws):
-        blocks = _forked_draws((spec, human, n_sim, ctx, chosen, scale), streams, count, progress)
+        blocks = _forked_draws((spec, human, ctx, chosen, scale, names), jobs, count, progress)
     else:
         with ThreadPoolExecutor(max_workers=count) as pool:
-            blocks = list(pool.map(one, streams))
+            blocks = list(pool.map(one, jobs))
+    for i, block in enumerate(blocks):
+        for path, values in batched.items():
+            if path not in block:
+                block[path] = float(values[i])
 
     samples: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}
