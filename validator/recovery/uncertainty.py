@@ -32,7 +32,7 @@ percentile range over draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -283,19 +283,39 @@ WeightPlan = Callable[[ModelSpec, Design], Iterator[np.ndarray | SparseWeights]]
 """Given a model and its design on the dataset, the chunks of (b, n_frame) replicate weights (dense or sparse)."""
 
 
-def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alpha: float, cluster_copies: bool = False) -> ModelDraws:
-    """Refit ``model`` on every replicate of ``weights``: raw estimates, p-values, and failure reasons."""
-    frame = dataset.frame
-    built = build_design(model, frame)
-    if not isinstance(built, Design):
-        return ModelDraws(model.id, (), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(0, bool), np.zeros(0, dtype=object))
-    design = built
-    position = np.full(len(frame), -1)
-    if design.rows is not None:
-        position[design.rows] = np.arange(len(design.rows))
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]] = []
-    start: np.ndarray | None = None
-    for chunk in weights(model, design):
+class SharedStreams:
+    """A :data:`WeightPlan` whose models with the same :meth:`stream` key get the same chunks.
+
+    :func:`replicate_fits` then draws each stream's chunks once and fits every model of
+    the stream on a chunk before drawing the next, instead of drawing the stream again
+    per model when its chunks are too many to keep (1,000 replicates of 100,000 rows).
+    """
+
+    def __call__(self, model: ModelSpec, design: Design) -> Iterator[np.ndarray | SparseWeights]:
+        raise NotImplementedError
+
+    def stream(self, model: ModelSpec) -> Hashable:
+        raise NotImplementedError
+
+
+class _ModelFit:
+    """One model refitted chunk by chunk: :meth:`add` each chunk of weights, then :meth:`result`."""
+
+    def __init__(self, model: ModelSpec, dataset: Dataset, *, cluster_copies: bool) -> None:
+        self.model = model
+        self.cluster_copies = cluster_copies
+        frame = dataset.frame
+        built = build_design(model, frame)
+        self.design = built if isinstance(built, Design) else None
+        self.position = np.full(len(frame), -1)
+        if self.design is not None and self.design.rows is not None:
+            self.position[self.design.rows] = np.arange(len(self.design.rows))
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]] = []
+        self.start: np.ndarray | None = None
+
+    def add(self, chunk: np.ndarray | SparseWeights) -> None:
+        design, position, model = self.design, self.position, self.model
+        assert design is not None
         if isinstance(chunk, SparseWeights) and chunk.rows.size < 0.5 * chunk.n_columns and design.rows is not None:
             used_design, used_weights = _used_rows(design, position, chunk.weights, chunk.rows, columns=chunk.rows)
         else:
@@ -304,34 +324,48 @@ def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alph
             sparse_chunk = used if used.size < 0.5 * chunk.shape[1] else None
             used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
         batched = fit_batched(
-            used_design, model.family, used_weights, cov_type=model.cov_type, start=start, cluster_copies=cluster_copies
+            used_design, model.family, used_weights, cov_type=model.cov_type, start=self.start, cluster_copies=self.cluster_copies
         )
-        if start is None and batched.estimable.any():
+        if self.start is None and batched.estimable.any():
             # Later chunks start Newton from the typical estimate of this one instead of
             # refitting the full data first: the same optimum, fewer fits.
-            start = np.median(batched.params[batched.estimable], axis=0)
+            self.start = np.median(batched.params[batched.estimable], axis=0)
         why = _failure_reasons(model, used_design, used_weights, batched.estimable)
-        parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, why, batched.std_errors))
-    terms = next((p[3] for p in parts if p[3]), ())
-    if not parts:
-        return ModelDraws(model.id, terms, np.zeros((0, len(terms))), np.zeros((0, len(terms))), np.zeros(0, bool), np.zeros(0, dtype=object))
-    estimates: list[np.ndarray] = []
-    p_values: list[np.ndarray] = []
-    ok: list[np.ndarray] = []
-    reasons: list[np.ndarray] = []
-    std_errors: list[np.ndarray] = []
-    for est, p, good, chunk_terms, why, se in parts:
-        if chunk_terms != terms:  # a chunk whose every replicate failed in the slow path has no terms
-            est, p, se = (np.full((len(good), len(terms)), np.nan) for _ in range(3))
-            good = np.zeros(len(good), bool)
-        estimates.append(est)
-        p_values.append(p)
-        ok.append(good)
-        reasons.append(why)
-        std_errors.append(se)
-    return ModelDraws(
-        model.id, terms, np.concatenate(estimates), np.concatenate(p_values), np.concatenate(ok), np.concatenate(reasons), np.concatenate(std_errors)
-    )
+        self.parts.append((batched.params, batched.p_values, batched.estimable, batched.terms, why, batched.std_errors))
+
+    def result(self) -> ModelDraws:
+        model, parts = self.model, self.parts
+        if self.design is None:
+            return ModelDraws(model.id, (), np.zeros((0, 0)), np.zeros((0, 0)), np.zeros(0, bool), np.zeros(0, dtype=object))
+        terms = next((p[3] for p in parts if p[3]), ())
+        if not parts:
+            return ModelDraws(model.id, terms, np.zeros((0, len(terms))), np.zeros((0, len(terms))), np.zeros(0, bool), np.zeros(0, dtype=object))
+        estimates: list[np.ndarray] = []
+        p_values: list[np.ndarray] = []
+        ok: list[np.ndarray] = []
+        reasons: list[np.ndarray] = []
+        std_errors: list[np.ndarray] = []
+        for est, p, good, chunk_terms, why, se in parts:
+            if chunk_terms != terms:  # a chunk whose every replicate failed in the slow path has no terms
+                est, p, se = (np.full((len(good), len(terms)), np.nan) for _ in range(3))
+                good = np.zeros(len(good), bool)
+            estimates.append(est)
+            p_values.append(p)
+            ok.append(good)
+            reasons.append(why)
+            std_errors.append(se)
+        return ModelDraws(
+            model.id, terms, np.concatenate(estimates), np.concatenate(p_values), np.concatenate(ok), np.concatenate(reasons), np.concatenate(std_errors)
+        )
+
+
+def model_draws(model: ModelSpec, dataset: Dataset, weights: WeightPlan, *, alpha: float, cluster_copies: bool = False) -> ModelDraws:
+    """Refit ``model`` on every replicate of ``weights``: raw estimates, p-values, and failure reasons."""
+    fit = _ModelFit(model, dataset, cluster_copies=cluster_copies)
+    if fit.design is not None:
+        for chunk in weights(model, fit.design):
+            fit.add(chunk)
+    return fit.result()
 
 
 def replicate_fits(
@@ -343,11 +377,34 @@ def replicate_fits(
     alpha: float,
     resample_by: str | None = None,
 ) -> ReplicateFits:
-    """:func:`model_draws` for every model; a model not estimable on the full data fails every replicate."""
-    out = []
+    """:func:`model_draws` for every model; a model not estimable on the full data fails every replicate.
+
+    With :class:`SharedStreams` weights, the models of one stream are fitted chunk by
+    chunk side by side (the same fits, each chunk drawn once).
+    """
+    fits = []
     for model in models:
         unit = resampling_unit(model, resample_by)
-        draws = model_draws(model, dataset, weights, alpha=alpha, cluster_copies=unit is not None and unit == model.cluster)
+        fits.append(_ModelFit(model, dataset, cluster_copies=unit is not None and unit == model.cluster))
+    if isinstance(weights, SharedStreams):
+        streams: dict[Hashable, list[_ModelFit]] = {}
+        for fit in fits:
+            if fit.design is not None:
+                streams.setdefault(weights.stream(fit.model), []).append(fit)
+        for group in streams.values():
+            first = group[0]
+            assert first.design is not None
+            for chunk in weights(first.model, first.design):
+                for fit in group:
+                    fit.add(chunk)
+    else:
+        for fit in fits:
+            if fit.design is not None:
+                for chunk in weights(fit.model, fit.design):
+                    fit.add(chunk)
+    out = []
+    for fit in fits:
+        draws = fit.result()
         if draws.estimable.size != replicates:
             draws = replace(
                 draws,
@@ -386,31 +443,44 @@ def n_units(frame: pd.DataFrame, unit: str | None) -> int:
 _KEPT_CELLS = 4_000_000
 
 
+class _BootstrapPlan(SharedStreams):
+    """:func:`bootstrap_plan`'s weights: a stream per resampled unit and size."""
+
+    def __init__(self, dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], resample_by: str | None, size: Callable[[str | None], int] | None) -> None:
+        self.frame, self.ctx, self.key, self.resample_by, self.size = dataset.frame, ctx, stream, resample_by, size
+        self.drawn: dict[tuple[str, int], list[np.ndarray]] = {}
+
+    def stream(self, model: ModelSpec) -> Hashable:
+        unit = resampling_unit(model, self.resample_by)
+        count = self.size(unit) if self.size is not None else n_units(self.frame, unit)
+        return unit or "", count
+
+    def __call__(self, model: ModelSpec, design: Design) -> Iterator[np.ndarray | SparseWeights]:
+        unit = resampling_unit(model, self.resample_by)
+        key = self.stream(model)
+        assert isinstance(key, tuple)
+        count = key[1]
+        if key in self.drawn:
+            return iter(self.drawn[key])
+        rng = self.ctx.rng(*self.key, unit or "rows", count)
+        codes = _units(self.frame, unit)
+        replicates = self.ctx.replicates
+        chunks = resample_weights(len(self.frame), count, replicates, rng) if codes is None else cluster_weights(codes, count, replicates, rng)
+        if replicates * len(self.frame) > _KEPT_CELLS:
+            return iter(chunks)
+        # Models with the same unit draw the same weights: drawn once, kept while small.
+        self.drawn[key] = list(chunks)
+        return iter(self.drawn[key])
+
+
 def bootstrap_plan(dataset: Dataset, ctx: CheckContext, stream: tuple[str | int, ...], resample_by: str | None, *, size: Callable[[str | None], int] | None = None) -> WeightPlan:
     """Replicate weights that resample each model's unit, ``size(unit)`` units per replicate (default: as many as there are).
 
     The random stream depends on the unit (and the size), not on the model, so models
     that resample the same unit get the same replicates and their totals keep their
-    correlation.
+    correlation (and :func:`replicate_fits` draws each stream once: :class:`SharedStreams`).
     """
-    frame = dataset.frame
-    drawn: dict[tuple[str, int], list[np.ndarray]] = {}
-
-    def plan(model: ModelSpec, design: Design) -> Iterator[np.ndarray]:
-        unit = resampling_unit(model, resample_by)
-        count = size(unit) if size is not None else n_units(frame, unit)
-        if (unit or "", count) in drawn:
-            return iter(drawn[unit or "", count])
-        rng = ctx.rng(*stream, unit or "rows", count)
-        codes = _units(frame, unit)
-        chunks = resample_weights(len(frame), count, ctx.replicates, rng) if codes is None else cluster_weights(codes, count, ctx.replicates, rng)
-        if ctx.replicates * len(frame) > _KEPT_CELLS:
-            return chunks
-        # Models with the same unit draw the same weights: drawn once, kept while small.
-        drawn[unit or "", count] = list(chunks)
-        return iter(drawn[unit or "", count])
-
-    return plan
+    return _BootstrapPlan(dataset, ctx, stream, resample_by, size)
 
 
 def coefficient_draws(
