@@ -555,28 +555,54 @@ def _pattern_codes(table: np.ndarray, limit: float) -> np.ndarray | None:
     return codes
 
 
-def _collapse(
-    exog: np.ndarray, endog: np.ndarray, weights: np.ndarray, groups: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+@dataclass(frozen=True)
+class Collapsed:
+    """A design's distinct rows (same design row, outcome and cluster) and how its rows map onto them.
+
+    ``pattern_of`` is the sparse 0/1 (distinct x rows) matrix that sums each distinct
+    row's weights; None when the rows are kept as they are.
+    """
+
+    exog: np.ndarray
+    endog: np.ndarray
+    full: np.ndarray
+    groups: np.ndarray | None
+    pattern_of: sparse.csr_array | None
+
+    def weights(self, weights: np.ndarray) -> np.ndarray:
+        """Replicate weights over the design's rows as weights over the distinct rows."""
+        if self.pattern_of is None:
+            return weights
+        return np.ascontiguousarray((self.pattern_of @ weights.T).T)
+
+
+def collapse_design(design: Design, cov_type: str = "nonrobust") -> Collapsed:
+    """The distinct rows of ``design`` for :func:`fit_batched` (which computes them itself when not given).
+
+    Merging depends on the design alone, not on the weights: a caller fitting one design
+    on many chunks of replicates computes it once (it cost half of refitting a
+    100,000-row file's chunks, each a sort of every row).
+    """
+    groups = np.asarray(design.groups, dtype=np.int64) if cov_type == "cluster" and design.groups is not None else None
+    return _collapse(design.exog, np.asarray(design.endog, dtype=float), groups)
+
+
+def _collapse(exog: np.ndarray, endog: np.ndarray, groups: np.ndarray | None) -> Collapsed:
     """Merge rows with the same design row, outcome and cluster, summing their weights.
 
-    Returns the design, outcome, replicate weights and clusters over the
-    distinct rows and the full data's weights (how many rows each stands
-    for). The rows are kept as they are when merging would leave more than
-    ``_COLLAPSE`` of them: merging costs a pass over the weights, a Newton fit
-    a dozen. Rows merge only within a cluster, so every cluster's score sum
-    is unchanged.
+    The rows are kept as they are when merging would leave more than ``_COLLAPSE``
+    of them: merging costs a pass over the weights, a Newton fit a dozen. Rows merge
+    only within a cluster, so every cluster's score sum is unchanged.
     """
     n = len(endog)
     keys = [endog, exog] if groups is None else [endog, groups.astype(float), exog]
     codes = _pattern_codes(np.column_stack(keys), _COLLAPSE * n)
     if codes is None:
-        return exog, endog, weights, np.ones(n), groups
+        return Collapsed(exog, endog, np.ones(n), groups, None)
     first, counts = np.unique(codes, return_index=True, return_counts=True)[1:]
     # The 0/1 matrix that sums each pattern's rows, as a sparse product.
     pattern_of = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(len(first), n))
-    merged = np.ascontiguousarray((pattern_of @ weights.T).T)
-    return exog[first], endog[first], merged, counts.astype(float), None if groups is None else groups[first]
+    return Collapsed(exog[first], endog[first], counts.astype(float), None if groups is None else groups[first], pattern_of)
 
 
 def _cluster_copies(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -600,6 +626,7 @@ def fit_batched(
     start: np.ndarray | None = None,
     cluster_copies: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    collapsed: Collapsed | None = None,
 ) -> BatchedFit:
     """Fit the model of ``design`` on each row of frequency ``weights`` (``B x n``).
 
@@ -618,6 +645,9 @@ def fit_batched(
     weights are instead a cluster bootstrap's (equal on all rows of a
     cluster) and each copy of a cluster drawn twice is a cluster of its own,
     as statsmodels sees the data with every copy given a new cluster label.
+
+    ``collapsed`` is :func:`collapse_design` of ``design`` and ``cov_type``, for a caller
+    that fits one design on many chunks (computed here when not given).
 
     ``progress``, when given, is called as ``progress(done, total)`` with the
     replicates fitted so far after every block of replicates (and once with
@@ -651,7 +681,10 @@ def fit_batched(
     clustered = cov_type == "cluster"
     groups = np.asarray(design.groups, dtype=np.int64) if clustered and design.groups is not None else None
     copies = _cluster_copies(groups, w) if groups is not None and cluster_copies else None
-    exog, endog, merged, full, groups = _collapse(design.exog, np.asarray(design.endog, dtype=float), w, groups)
+    if collapsed is None:
+        collapsed = _collapse(design.exog, np.asarray(design.endog, dtype=float), groups)
+    exog, endog, full, groups = collapsed.exog, collapsed.endog, collapsed.full, collapsed.groups
+    merged = collapsed.weights(w)
     columns = _Columns(exog)
     robust = _Robust(cov_type, _Clusters(groups, columns) if groups is not None else None)
     levels = max(len(design.levels) - 1, 1)

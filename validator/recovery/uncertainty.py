@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from validator.bootstrap.batched import fit_batched
+from validator.bootstrap.batched import Collapsed, collapse_design, fit_batched
 from validator.bootstrap.weights import (
     Interval,
     SparseWeights,
@@ -312,6 +312,7 @@ class _ModelFit:
             self.position[self.design.rows] = np.arange(len(self.design.rows))
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], np.ndarray, np.ndarray]] = []
         self.start: np.ndarray | None = None
+        self.collapsed: Collapsed | None = None
 
     def add(self, chunk: np.ndarray | SparseWeights) -> None:
         design, position, model = self.design, self.position, self.model
@@ -323,9 +324,15 @@ class _ModelFit:
             used = np.flatnonzero(chunk.any(axis=0))
             sparse_chunk = used if used.size < 0.5 * chunk.shape[1] else None
             used_design, used_weights = _used_rows(design, position, chunk, sparse_chunk)
+        collapsed = None
+        if used_design is design:  # every row: its distinct rows are the same for every chunk
+            if self.collapsed is None:
+                self.collapsed = collapse_design(design, model.cov_type)
+            collapsed = self.collapsed
         batched = fit_batched(
-            used_design, model.family, used_weights, cov_type=model.cov_type, start=self.start, cluster_copies=self.cluster_copies
-        )
+            used_design, model.family, used_weights, cov_type=model.cov_type, start=self.start, cluster_copies=self.cluster_copies,
+            collapsed=collapsed,
+        )  # fmt: skip
         if self.start is None and batched.estimable.any():
             # Later chunks start Newton from the typical estimate of this one instead of
             # refitting the full data first: the same optimum, fewer fits.
