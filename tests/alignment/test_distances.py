@@ -246,3 +246,18 @@ def test_replicate_distances_equal_the_single_distances_bit_for_bit(k: int, u: i
     for name, values in expected.items():
         np.testing.assert_array_equal(got[name], values, err_msg=name)
     assert set(replicate_distances(bins_a, bins_b)) == {"js", "tvd"}
+
+
+def test_the_dispersion_ratio_of_counts_over_the_distinct_values_is_that_of_the_weighted_rows() -> None:
+    """The bootstrap takes each replicate's SDs from its counts over the support, not over every row."""
+    rng = np.random.default_rng(7)
+    sim, human = rng.integers(0, 101, 900).astype(float), rng.integers(0, 101, 700).astype(float)
+    w_sim, w_human = rng.multinomial(900, np.full(900, 1 / 900), 30), rng.multinomial(700, np.full(700, 1 / 700), 30)
+    support = np.unique(np.concatenate([sim, human]))
+
+    def over_support(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.stack([np.bincount(np.searchsorted(support, values), weights=w, minlength=support.size) for w in weights])
+
+    by_rows = dispersion_ratio(sim, w_sim, human, w_human)
+    by_support = dispersion_ratio(support, over_support(sim, w_sim), support, over_support(human, w_human))
+    np.testing.assert_allclose(by_support, by_rows, rtol=1e-12)

@@ -490,10 +490,13 @@ def _compare_group(
             for index, coded in enumerate(coded_all):
                 for name, values in _block_distances(coded, index, layout, h_tallies, s_tallies).items():
                     samples.add(f"boot:{coded.variable.name}:{name}", values)
-                if coded.sim_values is not None and coded.human_values is not None:
+                support = layout.support[index]
+                if coded.support is not None and support is not None:
+                    # Each replicate's SDs from its counts over the support (the distinct values):
+                    # the same weighted samples as weighing every row, in U columns instead of n.
                     samples.add(
                         f"boot:{coded.variable.name}:dispersion",
-                        np.asarray(dispersion_ratio(coded.sim_values[s_mask], w_s, coded.human_values[h_mask], w_h)),
+                        np.asarray(dispersion_ratio(coded.support, s_tallies[:, support], coded.support, h_tallies[:, support])),
                     )
 
     h_total, s_total = _total(h_matrix), _total(s_matrix)
