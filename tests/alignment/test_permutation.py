@@ -145,3 +145,14 @@ def test_equal_and_rounded_keys_are_labelled_as_the_stable_sort_labels_them(keys
     expected = _labels_by_sorting(strata, first, 3, _FixedKeys(keys))
     got = list(permutation_labels(strata, first, 3, _FixedKeys(keys)))  # type: ignore[arg-type]
     assert all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+@pytest.mark.parametrize(("n", "n_strata", "share"), [(20_000, 1, 0.01), (30_000, 2, 0.05), (12_000, 1, 0.12)])
+def test_a_few_first_rows_among_many_are_labelled_as_the_full_sort_labels_them(n: int, n_strata: int, share: float) -> None:
+    """929 human rows pooled with 100,000 simulated ones: the threshold path must label the same rows."""
+    rng = np.random.default_rng(n)
+    strata, first = rng.integers(0, n_strata, n), rng.random(n) < share
+    expected = _labels_by_sorting(strata, first, 25, np.random.default_rng(3))
+    got = list(permutation_labels(strata, first, 25, np.random.default_rng(3)))
+    assert len(got) == len(expected)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected))
