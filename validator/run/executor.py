@@ -1,11 +1,14 @@
 """Run a plan: read the datasets, prepare the shared human side, run every check task.
 
-This is the only module that knows about threads. Independent pieces (reading each
-file, each check of each simulated dataset, each check's human preparation) run in
-a pool of ``config.workers`` threads; numpy, scipy and statsmodels release the GIL
-in their heavy parts. Tasks wait only on tasks submitted before them, so the pool
-cannot deadlock. Results do not depend on the number of workers: every task draws
-from its own seeded stream.
+Where the run can fork (Linux, more than one worker, no other thread running:
+:func:`validator.run.forked.can_fork`) the human file is read here and everything
+else runs in forked worker processes (:mod:`validator.run.forked`), since threads
+share one interpreter lock. Otherwise independent pieces (reading each file, each
+check of each simulated dataset, each check's human preparation) run in a pool of
+``config.workers`` threads; numpy, scipy and statsmodels release the GIL in their
+heavy parts. Tasks wait only on tasks submitted before them, so the pool cannot
+deadlock. Results do not depend on the number of workers or on processes versus
+threads: every task draws from its own seeded stream.
 
 With ``config.scheduler`` the human side is prepared here the same way and the
 per-dataset work goes to a Dask cluster (:mod:`validator.run.distributed`), with
