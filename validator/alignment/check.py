@@ -636,20 +636,27 @@ def _verdict(
     return verdict_from_joint(joint, f"{joint.n_flags} JS distances")
 
 
+def breakdown_levels(spec: DistributionsSpec, human: pd.DataFrame, sim: pd.DataFrame) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """Every level of every breakdown, in the report's order, with its rows in each dataset: ``(by, level, human mask, sim mask)``."""
+    out: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+    for by in spec.breakdowns:
+        column = next((v for v in spec.variables if v.name == by), None)
+        categories = column.categories if column is not None and column.categories else None
+        if categories is None and isinstance(human[by].dtype, pd.CategoricalDtype):
+            categories = tuple(str(c) for c in human[by].cat.categories)
+        out.extend((by, level, h_mask, s_mask) for level, h_mask, s_mask in _group_masks(human, sim, by, categories))
+    return out
+
+
 def compare_distributions(human: Dataset, sim: Dataset, spec: DistributionsSpec, ctx: CheckContext) -> DistributionResult:
     """Distributional alignment of ``sim`` against ``human`` as declared in the spec's ``distributions``."""
     h, s = human.frame, sim.frame
     coded = [_code(variable, h, s) for variable in spec.variables]
     groups = [_Group(OVERALL, np.ones(len(h), dtype=bool), np.ones(len(s), dtype=bool))]
     group_by: list[tuple[str, str, str]] = []
-    for by in spec.breakdowns:
-        column = next((v for v in spec.variables if v.name == by), None)
-        categories = column.categories if column is not None and column.categories else None
-        if categories is None and isinstance(h[by].dtype, pd.CategoricalDtype):
-            categories = tuple(str(c) for c in h[by].cat.categories)
-        for level, h_mask, s_mask in _group_masks(h, s, by, categories):
-            groups.append(_Group(f"{by}={level}", h_mask, s_mask))
-            group_by.append((by, level, f"{by}={level}"))
+    for by, level, h_mask, s_mask in breakdown_levels(spec, h, s):
+        groups.append(_Group(f"{by}={level}", h_mask, s_mask))
+        group_by.append((by, level, f"{by}={level}"))
     strata = strata_codes([h, s], list(spec.breakdowns))
     floors = _permutation_floors(coded, spec.mean_over, groups, strata, ctx)
     per_group = []

@@ -27,10 +27,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
-from validator.alignment.check import OVERALL, _code, _group_masks, _layout, _tally_matrix
+from validator.alignment.check import OVERALL, _code, _layout, _tally_matrix, breakdown_levels
 from validator.alignment.distances import replicate_distances
 from validator.bootstrap.weights import chunk_size
 from validator.checks.context import CheckContext
@@ -56,13 +55,7 @@ def split_distances(spec: DistributionsSpec, human: Dataset, halves: np.ndarray,
     layout = _layout(coded)
     everyone = np.ones(len(frame), dtype=bool)
     groups: list[tuple[str, str | None, np.ndarray]] = [(OVERALL, None, everyone)]
-    for by in spec.breakdowns:
-        column = next((v for v in spec.variables if v.name == by), None)
-        categories = column.categories if column is not None and column.categories else None
-        if categories is None and isinstance(frame[by].dtype, pd.CategoricalDtype):
-            categories = tuple(str(c) for c in frame[by].cat.categories)
-        for level, mask, _ in _group_masks(frame, frame, by, categories):
-            groups.append((by, level, mask))
+    groups.extend((by, level, mask) for by, level, mask, _ in breakdown_levels(spec, frame, frame))
     labels = np.asarray(halves, dtype=np.float64)
     size = spec.min_group_size
     index = {c.variable.name: i for i, c in enumerate(coded)}

@@ -225,29 +225,19 @@ def _forked_draws(
 ) -> list[dict[str, float]]:
     """The draws in forked worker processes (as :mod:`validator.run.forked` runs checks: threads hold one lock)."""
     global _DRAW_STATE
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from validator.run.forked import ignore_interrupts
+    from validator.run.forked import fork_pool
 
     _DRAW_STATE = state
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
     try:
-        blocks = []
-        # Chunks of draws keep the pipe traffic small; each draw's rows are its own, so the chunking changes nothing.
-        for done, values in enumerate(pool.map(_forked_draw, jobs, chunksize=max(1, len(jobs) // (8 * workers))), start=1):
-            blocks.append(values)
-            if progress:
-                progress(done, len(jobs))
-    except BaseException:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
+        with fork_pool(workers) as pool:
+            blocks = []
+            # Chunks of draws keep the pipe traffic small; each draw's rows are its own, so the chunking changes nothing.
+            for done, values in enumerate(pool.map(_forked_draw, jobs, chunksize=max(1, len(jobs) // (8 * workers))), start=1):
+                blocks.append(values)
+                if progress:
+                    progress(done, len(jobs))
     finally:
         _DRAW_STATE = None
-    pool.shutdown(wait=True)
     return blocks
 
 

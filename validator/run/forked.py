@@ -31,8 +31,9 @@ import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,26 @@ def _compute(index: int, sim: Dataset, prepared: Any) -> Any:
         prepared=prepared,
     )
     return task.entry.compute(inputs, task.item)
+
+
+@contextmanager
+def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` processes forked from this one, which ignore Ctrl-C.
+
+    On leaving the block by an exception (Ctrl-C included) the queued work is
+    cancelled and the workers are stopped, so none is left computing; on a normal
+    exit the pool waits for its work.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
+    try:
+        yield pool
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
 
 
 def can_fork(workers: int, pieces: int) -> bool:
@@ -214,47 +235,39 @@ def run_forked(
         raise RuntimeError("run_forked needs a process with one thread")
     _RUN = _Run(plan, config, human)
     workers = min(config.workers, len(plan.tasks) + len(schedule.prepares) + len(schedule.reads))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
     try:
-        while True:
-            while len(in_flight) < workers and (item := schedule.next()) is not None:
-                kind, key = item
-                if kind == "read":
-                    future = pool.submit(_read, key)
-                elif kind == "prepare":
-                    future = pool.submit(_prepare, key)
-                else:
-                    task = plan.tasks[key]
-                    future = pool.submit(_compute, key, schedule.sims[task.sim_index], schedule.prepared.get(schedule.waits_for[key] or ""))
-                in_flight[future] = item
-            if not in_flight:
-                break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                kind, key = in_flight.pop(future)
-                try:
-                    value = future.result()
-                except Exception as exc:  # noqa: BLE001 - raised below, once no earlier work can fail first
-                    schedule.fail(kind, key, exc)
-                    continue
-                schedule.arrive(kind, key, value)
-                if kind == "read":
-                    on_read(len(schedule.sims))
-            while emitted < len(plan.tasks) and emitted in schedule.records and (schedule.failed is None or emitted < schedule.failed[0]):
-                sims = tuple(schedule.sims[i] for i in range(plan.tasks[emitted].sim_index + 1))
-                on_record(emitted, schedule.records[emitted], schedule.prepared, sims)
-                emitted += 1
-        if schedule.failed is not None:
-            raise schedule.failed[1]
-    except BaseException:
-        # Stop the workers too: a Ctrl-C or an error should not leave one computing.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
+        with fork_pool(workers) as pool:
+            while True:
+                while len(in_flight) < workers and (item := schedule.next()) is not None:
+                    kind, key = item
+                    if kind == "read":
+                        future = pool.submit(_read, key)
+                    elif kind == "prepare":
+                        future = pool.submit(_prepare, key)
+                    else:
+                        task = plan.tasks[key]
+                        future = pool.submit(_compute, key, schedule.sims[task.sim_index], schedule.prepared.get(schedule.waits_for[key] or ""))
+                    in_flight[future] = item
+                if not in_flight:
+                    break
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    kind, key = in_flight.pop(future)
+                    try:
+                        value = future.result()
+                    except Exception as exc:  # noqa: BLE001 - raised below, once no earlier work can fail first
+                        schedule.fail(kind, key, exc)
+                        continue
+                    schedule.arrive(kind, key, value)
+                    if kind == "read":
+                        on_read(len(schedule.sims))
+                while emitted < len(plan.tasks) and emitted in schedule.records and (schedule.failed is None or emitted < schedule.failed[0]):
+                    sims = tuple(schedule.sims[i] for i in range(plan.tasks[emitted].sim_index + 1))
+                    on_record(emitted, schedule.records[emitted], schedule.prepared, sims)
+                    emitted += 1
+            if schedule.failed is not None:
+                raise schedule.failed[1]
     finally:
         _RUN = None
-    pool.shutdown(wait=True)
     sims = tuple(schedule.sims[i] for i in range(len(config.sims)))
     return Forked(sims, schedule.prepared, tuple(schedule.records[i] for i in range(len(plan.tasks))))
