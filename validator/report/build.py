@@ -286,9 +286,11 @@ def build_reports(
             documents.append(document)
             figure_dir = folder / "figures"
             job = RenderJob(document.qmd, wanted, chosen, timestamp=epoch)
+            # Pandoc's Typst source only names the figures: it is converted while they are saved.
+            job.start(("pdf",))
             # One SVG per figure serves both formats (Typst draws SVG): drawn and saved once.
             figures.save(document.drawn, figure_dir, "svg")
-            job.start()
+            job.start()  # the self-contained HTML embeds the figures: started once they exist
             finishing.append((document, pool.submit(job.finish)))
         for document, job_future in finishing:
             done, failed = job_future.result()

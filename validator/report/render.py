@@ -315,11 +315,14 @@ class RenderJob:
         self._processes: dict[str, tuple[subprocess.Popen[str], Path]] = {}
         self._failures: list[RenderFailure] = []
 
-    def start(self) -> None:
+    def start(self, formats: Sequence[str] | None = None) -> None:
+        """Start Pandoc on ``formats`` (default: every format not started yet)."""
         if self.renderer.route != "builtin":
             return
         pandoc, qmd = self.renderer.executable, self.qmd
-        for fmt in self.formats:
+        for fmt in self.formats if formats is None else [f for f in formats if f in self.formats]:
+            if fmt in self._processes:
+                continue
             target = qmd.with_suffix(".html" if fmt == "html" else ".typ")
             command = pandoc_html_command(pandoc, qmd, target) if fmt == "html" else pandoc_typst_command(pandoc, qmd, target)
             target.unlink(missing_ok=True)
