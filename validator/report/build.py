@@ -147,19 +147,58 @@ def _prepare(folder: Path) -> Path:
     return figure_dir
 
 
-def _run_figures(result: CheckResult, sim: SimulationResult) -> tuple[RunFigures, list[figures.Drawn]]:
-    d = sim.distribution
-    histograms = figures.distribution_figures(d) if d is not None else []
-    structures = figures.structure_counts(sim.heterogeneity)
-    heatmaps = figures.js_heatmaps(d) if d is not None else []
-    forest = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha) if sim.recovery.coefficients else []
-    gap = figures.gap_figure(sim.coherence)
-    drawn = histograms + [f for f in (structures, gap) if f is not None] + [f for _, f in heatmaps] + forest
+# What a forked figure worker inherits: the results whose forest plots it draws.
+_FOREST: tuple[CheckResult, SimulationResult] | None = None
+
+
+def _forest_saved(figure_dir: str) -> list[tuple[str, str]]:
+    """In a forked worker: draw and save the forest plots; their stems and widths."""
+    assert _FOREST is not None, "not in a forked worker"
+    result, sim = _FOREST
+    drawn = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha)
+    figures.save(drawn, Path(figure_dir), "svg")
+    return [(f.stem, f.width_percent) for f in drawn]
+
+
+def _run_figures(result: CheckResult, sim: SimulationResult, figure_dir: Path) -> tuple[RunFigures, list[figures.Drawn]]:
+    """The run's figures: the ones to save, and every figure's stem and width.
+
+    The forest plots (half the drawing) are drawn and saved by a forked worker while
+    this process draws the others, where the process can fork (as the checks do:
+    :func:`validator.run.forked.can_fork`); the same files either way.
+    """
+    global _FOREST
+    from validator.run.forked import can_fork, fork_pool
+
+    def others() -> tuple[list[figures.Drawn], figures.Drawn | None, list[tuple[str, figures.Drawn]], figures.Drawn | None]:
+        d = sim.distribution
+        histograms = figures.distribution_figures(d) if d is not None else []
+        heatmaps = figures.js_heatmaps(d) if d is not None else []
+        return histograms, figures.structure_counts(sim.heterogeneity), heatmaps, figures.gap_figure(sim.coherence)
+
+    forest_drawn: list[figures.Drawn] = []
+    if not sim.recovery.coefficients:
+        forest: list[tuple[str, str]] = []
+        histograms, structures, heatmaps, gap = others()
+    elif can_fork(2, 2):
+        _FOREST = (result, sim)
+        try:
+            with fork_pool(1) as pool:
+                saved = pool.submit(_forest_saved, str(figure_dir))
+                histograms, structures, heatmaps, gap = others()
+                forest = saved.result()
+        finally:
+            _FOREST = None
+    else:
+        forest_drawn = figures.forest_plots(sim.recovery, result.human_fits, sim.fits, result.alpha)
+        forest = [(f.stem, f.width_percent) for f in forest_drawn]
+        histograms, structures, heatmaps, gap = others()
+    drawn = histograms + [f for f in (structures, gap) if f is not None] + [f for _, f in heatmaps] + forest_drawn
     stems = RunFigures(
         distributions=tuple((f.stem, f.width_percent) for f in histograms),
         structures=(structures.stem, structures.width_percent) if structures else None,
         js=tuple((by, f.stem, f.width_percent) for by, f in heatmaps),
-        forest=tuple((f.stem, f.width_percent) for f in forest),
+        forest=tuple(forest),
         gap=(gap.stem, gap.width_percent) if gap else None,
     )
     return stems, drawn
@@ -173,10 +212,10 @@ class _Document:
 
 
 def _run_document(result: CheckResult, sim: SimulationResult, name: str, folder: Path, spec: StudySpec | None, provenance: Provenance) -> _Document:
-    _prepare(folder)
+    figure_dir = _prepare(folder)
     single = replace(result, simulations=(sim,))
     (folder / "results.json").write_text(single.to_json(), encoding="utf-8", newline="\n")
-    stems, drawn = _run_figures(result, sim)
+    stems, drawn = _run_figures(result, sim, figure_dir)
     verdict = gate_status(sim)
     values = {
         # The file name alone: a path breaks the title at its slashes (the full path is in the Data section).
