@@ -100,9 +100,13 @@ def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset:
             )
             return task.entry.compute(inputs, task.item)
 
-        # Tasks that need no prepared human side go first, so that no worker idles
-        # while the human bootstrap is still being computed.
-        order = sorted(range(len(plan.tasks)), key=lambda i: plan.tasks[i].entry.name in prepared_futures)
+        # Tasks whose prepared human side is not ready yet go last, so that no worker
+        # idles while the human bootstrap is still being computed; the others keep the
+        # plan's order. With the human side ready (--bootstrap 0, or a human file read
+        # long before a large simulated one) coefficient recovery, the longest task,
+        # then starts first instead of after every other check of its dataset.
+        waiting = {name for name, future in prepared_futures.items() if not future.done()}
+        order = sorted(range(len(plan.tasks)), key=lambda i: plan.tasks[i].entry.name in waiting)
         submitted = {i: pool.submit(run, plan.tasks[i]) for i in order}
         futures = [submitted[i] for i in range(len(plan.tasks))]
         records = []
