@@ -153,7 +153,7 @@ def check_dataset(side: HumanSide, data: DataSource | Dataset, label: str, check
 
     The same calls as the local run (:mod:`validator.run.executor`), so the records are the same.
     """
-    sim = data if isinstance(data, Dataset) else read_dataset(data, side.study, label=label, strict=side.strict)
+    sim = data if isinstance(data, Dataset) else read_dataset(data, side.study, label=label, strict=side.strict, spec_only=True)
     records = tuple(
         entry.compute(CheckInputs(side.study, side.human, sim, side.context, side.alpha, label, side.prepared.get(entry.name)), item)
         for entry, item in checks
@@ -186,7 +186,7 @@ def run_on_cluster(
     futures = []
     for index, (data, label, checks) in enumerate(datasets):
         # Standard input is this process's: read it here and send the dataset.
-        payload = read_dataset(data, side.study, label=label, strict=side.strict) if _is_stdin(data) else data
+        payload = read_dataset(data, side.study, label=label, strict=side.strict, spec_only=True) if _is_stdin(data) else data
         # Earlier datasets first (higher priority), so that the output can stream in input order.
         futures.append(client.submit(check_dataset, scattered, payload, label, checks, pure=False, priority=len(datasets) - index))
     position = {future.key: index for index, future in enumerate(futures)}

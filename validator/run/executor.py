@@ -47,7 +47,7 @@ DatasetHook = Callable[[Executed], None]
 
 def _read(config: RunConfig, data: Any, label: str, *, human: bool) -> Dataset:
     exclude = config.exclude_human_rows if human else ()
-    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude)
+    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude, spec_only=True)
 
 
 def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None, on_dataset: DatasetHook | None = None) -> Executed:
