@@ -307,3 +307,15 @@ def test_row_index_labels_do_not_matter() -> None:
     model = ModelSpec("m", "M", "logit", "y ~ x1 + g", subset="x2 > 2")
     relabelled = frame.set_axis(np.arange(len(frame))[::-1] * 3 % 7, axis=0)  # repeated, unordered labels
     assert fit_model(model, relabelled) == fit_model(model, frame)
+
+
+def test_fits_in_parallel_threads_equal_the_fits_one_after_the_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.models.fit as fit_module
+    from validator.models.design import shared_designs
+
+    frame = _frame()
+    one_by_one = fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study"))
+    monkeypatch.setattr(fit_module, "PARALLEL_FIT_ROWS", 1)  # every frame counts as large
+    assert fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study")) == one_by_one
+    with shared_designs():  # the threads see the design memo
+        assert fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study")) == one_by_one

@@ -40,6 +40,7 @@ in binary logistic regression models. DPhil thesis, University of Oxford.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import warnings
 from collections.abc import Collection, Sequence
@@ -139,7 +140,9 @@ def fit_models(
             # products and reductions: fit them side by side (each fit is independent,
             # so the results are those of fitting one after the other).
             with worker_pool(max_workers=min(len(models), os.cpu_count() or 1), thread_name_prefix="simval-fit") as pool:
-                fits = list(pool.map(lambda model: _fit_model(model, frame, alpha, masks), models))
+                # Each fit in a copy of this context: a design memo (shared_designs) reaches the threads.
+                futures = [pool.submit(contextvars.copy_context().run, _fit_model, model, frame, alpha, masks) for model in models]
+                fits = [future.result() for future in futures]
         else:
             fits = [_fit_model(model, frame, alpha, masks) for model in models]
     return correct_p_values(fits, correction)
