@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from validator.checks.inputs import CheckInputs, HumanInputs
+from validator.checks.registry import reads_spec_columns_only
 from validator.io.ingest import Dataset
 from validator.pools import worker_pool
 from validator.run.config import RunConfig
@@ -45,9 +46,14 @@ class Executed:
 DatasetHook = Callable[[Executed], None]
 
 
-def _read(config: RunConfig, data: Any, label: str, *, human: bool) -> Dataset:
+def _read(config: RunConfig, data: Any, label: str, *, human: bool, spec_only: bool = False) -> Dataset:
     exclude = config.exclude_human_rows if human else ()
-    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude, spec_only=True)
+    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude, spec_only=spec_only)
+
+
+def _spec_only(plan: Plan) -> bool:
+    """Whether the files need only the spec's columns: every check of the run is one of simval's own."""
+    return reads_spec_columns_only(task.entry for task in plan.tasks)
 
 
 def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None, on_dataset: DatasetHook | None = None) -> Executed:
@@ -79,8 +85,9 @@ def _execute_here(plan: Plan, config: RunConfig, tick: ProgressHook, on_dataset:
     total = len(plan.tasks)
     done = 0
     with worker_pool(max_workers=config.workers) as pool:  # Ctrl-C cancels the queued tasks
-        human_read = pool.submit(_read, config, config.human, config.human_label, human=True)
-        sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
+        spec_only = _spec_only(plan)
+        human_read = pool.submit(_read, config, config.human, config.human_label, human=True, spec_only=spec_only)
+        sim_reads = [pool.submit(_read, config, data, label, human=False, spec_only=spec_only) for label, data in zip(config.labels, config.sims)]
         human = human_read.result()
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         prepared_futures = _submit_prepare(pool, plan, human_inputs)
@@ -129,7 +136,7 @@ def _execute_on_cluster(plan: Plan, config: RunConfig, tick: ProgressHook, on_da
     assert config.scheduler is not None
     # Connect first: an unreachable scheduler or a missing Dask is said before minutes of human-side work.
     with connect(config.scheduler) as client:
-        human = _read(config, config.human, config.human_label, human=True)
+        human = _read(config, config.human, config.human_label, human=True, spec_only=_spec_only(plan))
         tick("read", 1, 1)
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         with worker_pool(max_workers=config.workers) as pool:
