@@ -314,3 +314,20 @@ def test_set_aside_rows_under_strict_are_the_same_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as some:
         ingest(read_table(path, columns=lambda header: spec_columns(SPEC, header)), SPEC, strict=True)
     assert str(some.value) == str(whole.value)
+
+
+def test_a_long_column_of_distinct_texts_is_coerced_row_by_row_with_the_same_result(tmp_path, monkeypatch):
+    import validator.io.ingest as ingest_module
+
+    spec = parse_spec_text(
+        "name: ids\ncolumns:\n  pid: {type: text}\n  group: {type: categorical, values: [a, b]}\n", source="ids.yaml"
+    )
+    path = tmp_path / "ids.csv"
+    path.write_text("pid,group\n" + "".join(f"p{i},{'ab'[i % 2]}\n" for i in range(50_000)), encoding="utf-8")
+    assert ingest_module._mostly_distinct(read_table(path).frame["pid"])
+    assert not ingest_module._mostly_distinct(read_table(path).frame["group"])
+    probed = ingest(read_table(path), spec)
+    monkeypatch.setattr(ingest_module, "_mostly_distinct", lambda raw: False)  # factorize every column
+    factorized = ingest(read_table(path), spec)
+    pd.testing.assert_frame_equal(probed.frame, factorized.frame, check_exact=True)
+    assert probed.set_aside == factorized.set_aside

@@ -319,3 +319,21 @@ def test_fits_in_parallel_threads_equal_the_fits_one_after_the_other(monkeypatch
     assert fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study")) == one_by_one
     with shared_designs():  # the threads see the design memo
         assert fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study")) == one_by_one
+
+
+def test_the_logit_that_keeps_its_last_prediction_fits_what_statsmodels_fits_bit_for_bit() -> None:
+    import statsmodels.api as sm
+
+    from validator.models.fit import _Logit
+
+    frame = _frame(2000, seed=3)
+    exog = sm.add_constant(frame[["x1", "x2"]].to_numpy(dtype=float))
+    endog = frame["y"].to_numpy(dtype=float)
+    for cov_type in ("nonrobust", "HC0"):
+        plain = sm.Logit(endog, exog).fit(method="newton", disp=0, cov_type=cov_type)
+        kept = _Logit(endog, exog).fit(method="newton", disp=0, cov_type=cov_type)
+        for name in ("params", "bse", "pvalues"):
+            assert np.array_equal(getattr(plain, name), getattr(kept, name)), name
+        assert plain.llf == kept.llf and plain.mle_retvals["iterations"] == kept.mle_retvals["iterations"]
+        assert np.array_equal(plain.predict(), kept.predict())
+        assert np.array_equal(plain.predict(exog[:5] * 2), kept.predict(exog[:5] * 2))  # another exog: not from the memo
