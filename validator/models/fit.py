@@ -88,14 +88,17 @@ class _Logit(Logit):  # type: ignore[misc]
     and each computes ``predict(params)`` (the linear predictor over every row and its
     logistic function): on a 1,000,000-row file a sixth of the fit. The second call
     gets the first one's array, so every number is the one statsmodels computes.
-    Only plain calls (``predict(params)``, ``which`` "mean" or "linear") are kept.
+    Only calls on the model's own rows (``predict(params)``, ``which`` "mean" or "linear")
+    are kept.
     """
 
     _memo: tuple[bytes, np.ndarray, np.ndarray | None] | None = None
 
     def predict(self, params: Any, *args: Any, **kwargs: Any) -> Any:
         which = kwargs.get("which", "mean")
-        if args or set(kwargs) - {"which"} or which not in ("mean", "linear"):
+        # predict(params) and, from a results object, predict(params, None): the model's own rows.
+        own_rows = not args or (len(args) == 1 and args[0] is None)
+        if not own_rows or set(kwargs) - {"which"} or which not in ("mean", "linear"):
             return super().predict(params, *args, **kwargs)
         key = np.asarray(params, dtype=float).tobytes()
         if self._memo is None or self._memo[0] != key:
@@ -438,7 +441,11 @@ def _attempt(model: ModelSpec, design: Design) -> _Attempt:
             # check_rank=False: _precheck has established full column rank (numpy's rule);
             # statsmodels' own QR rank only sets df_model/df_resid, which no reported
             # number of a discrete model uses, and cost a sixth of a 1,000,000-row fit.
-            attempt.result = _DISCRETE[model.family](design.endog, design.exog, check_rank=False).fit(
+            # hasconst=False: statsmodels then does not look for a constant column (a
+            # column-wise min and max over every row, another tenth); the constant only
+            # enters its null model (llnull, which _fit sets itself) and AIC/BIC, neither
+            # of which simval reads. Estimates, standard errors and tests do not use it.
+            attempt.result = _DISCRETE[model.family](design.endog, design.exog, check_rank=False, hasconst=False).fit(
                 method="newton", maxiter=MAX_ITER, disp=0, callback=_no_check, **kwargs
             )
         else:
