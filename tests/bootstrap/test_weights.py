@@ -15,6 +15,7 @@ from validator.bootstrap.weights import (
     subsample_indices,
     subsample_step,
     subsample_weights,
+    uniform_keys,
 )
 
 
@@ -110,3 +111,22 @@ def test_sparse_weights_select_rows_through_a_mapping_and_densify_to_the_same_ma
         expected[r, rows[picks]] = 1.0
     assert np.array_equal(sparse.dense(), expected)
     assert np.array_equal(sparse.weights, expected[:, sparse.rows])
+
+
+@pytest.mark.parametrize(
+    ("b", "n", "bit_generator"),
+    [
+        (4, 300_000, np.random.PCG64),  # two threads, halves of two rows
+        (5, 250_000, np.random.PCG64),  # an odd number of rows
+        (2, 10, np.random.PCG64),  # small: one call
+        (4, 300_000, np.random.Philox),  # another generator: one call
+    ],
+)
+def test_uniform_keys_are_the_single_call_numbers_and_leave_the_same_state(b: int, n: int, bit_generator: type) -> None:
+    expected_rng, rng = (np.random.Generator(bit_generator(11)) for _ in range(2))
+    for rng_ in (expected_rng, rng):
+        rng_.integers(0, 10, dtype=np.int32)  # a buffered 32-bit value, which random() never uses
+    for _ in range(2):
+        assert np.array_equal(uniform_keys(rng, b, n), expected_rng.random((b, n)))
+    assert repr(rng.bit_generator.state) == repr(expected_rng.bit_generator.state)
+    assert rng.integers(0, 2**31, size=3).tolist() == expected_rng.integers(0, 2**31, size=3).tolist()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +74,55 @@ def test_with_strict_a_spec_without_models_is_an_error(
         f"simval: error: {spec_without_models}, at models: the spec declares no models, so no coefficient can be compared "
         "(add a models: section); --strict makes this an error"
     ]
+
+
+# --- what a plain check imports ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: Modules a check loads only when the spec or the data asks for them (each costs start-up time).
+LAZY_MODULES = (
+    "validator.inference.compute",  # the PPI++ estimator: a spec's inference section
+    "validator.inference.estimator",
+    "validator.inference.effective",
+    "validator.inference.records",
+    "statsmodels.genmod.generalized_linear_model",  # statsmodels' GLM, for the estimator
+    "validator.simulate.session",  # simval simulate: the session, runner and journal
+    "validator.simulate.runner",
+    "pyarrow.parquet",  # Parquet files only
+)
+
+
+def _loaded_after(code: str) -> list[str]:
+    """The modules of LAZY_MODULES loaded once ``code`` has run in a fresh interpreter."""
+    probe = f"import json, sys\n{code}\nprint('LOADED', json.dumps([m for m in {LAZY_MODULES!r} if m in sys.modules]))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120,
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("LOADED"))
+    return list(json.loads(line.removeprefix("LOADED ")))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import validator.cli.check_cmd",  # before the spec is known
+        # the default spec (it has a simulation section) loaded and its checks planned
+        "import validator.cli.check_cmd\nfrom validator.spec.load import load_spec\n"
+        "from validator.checks.registry import planned_checks\nplanned_checks(load_spec('hunt2025'))",
+    ],
+)
+def test_a_check_without_inference_or_parquet_does_not_import_their_modules(code: str) -> None:
+    assert _loaded_after(code) == []
+
+
+def test_the_registry_still_lists_every_check_and_the_lazy_modules_load_on_use() -> None:
+    code = (
+        "from validator.checks.registry import checks\n"
+        "assert list(checks()) == ['recovery', 'distribution', 'heterogeneity', 'coherence', 'inference'], list(checks())\n"
+        "from validator.inference import compute_inference\n"
+        "from validator.simulate import simulate\n"
+        "from validator.io.bounds import parquet_shape\nparquet_shape(b'')"
+    )
+    assert set(_loaded_after(code)) == set(LAZY_MODULES)

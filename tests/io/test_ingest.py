@@ -228,3 +228,106 @@ def test_a_column_of_text_only_names_the_same_first_row_either_way(tmp_path, mon
     lines = ["score,group", *["x,a", "y,b"] * 10]
     by_value, by_row = _ingest_both_ways(tmp_path, monkeypatch, lines)
     assert isinstance(by_value, str) and by_value == by_row and "row 1" in by_value
+
+
+# --- reading only the spec's columns ------------------------------------------------
+
+from validator.io.ingest import spec_columns  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (["score", "group", "flag", "note"], ["score", "group", "flag", "note"]),
+        (["x", "POINTS", "y", "Group"], ["POINTS", "Group"]),  # an alias, any case; file order
+        (["group", "other", "score"], ["group", "score"]),  # an absent optional column is no column to read
+    ],
+)
+def test_spec_columns_are_the_declared_columns_as_ingest_finds_them(header: list[str], expected: list[str]) -> None:
+    assert spec_columns(SPEC, header) == expected
+
+
+def test_spec_columns_add_the_inference_key_and_weight(tmp_path: Path) -> None:
+    spec = parse_spec_text(
+        textwrap.dedent(
+            """
+            name: paired
+            columns:
+              y: {type: numeric}
+              x: {type: numeric}
+            models:
+              - {id: m, family: ols, formula: y ~ x}
+            inference: {key: pid, weight: wt}
+            """
+        ),
+        source="paired.yaml",
+    )
+    assert spec_columns(spec, ["pid", "junk", "y", "wt", "x"]) == ["pid", "y", "wt", "x"]
+
+
+def _both_ways(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    whole = ingest(read_table(path), SPEC, **kwargs)  # type: ignore[arg-type]
+    some = ingest(read_table(path, columns=lambda header: spec_columns(SPEC, header)), SPEC, **kwargs)  # type: ignore[arg-type]
+    return whole, some
+
+
+def test_ingesting_the_spec_columns_only_gives_the_same_dataset_but_the_extras_values(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        points,junk,group,more
+        70,a,1,x
+        50,b,2,y
+        abc,c,a,z
+        80,d,c,w
+        90,e,b,v
+        """,
+    )
+    whole, some = _both_ways(path)
+    assert some.extra_columns == whole.extra_columns == ("junk", "more")
+    assert some.set_aside == whole.set_aside and some.set_aside_by_reason() == whole.set_aside_by_reason()
+    assert (some.n_rows_read, some.column_sources, some.absent_optional) == (whole.n_rows_read, whole.column_sources, whole.absent_optional)
+    pd.testing.assert_frame_equal(some.frame, whole.frame.drop(columns=["junk", "more"]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "scor,group,junk\n1,a,x\n",  # did you mean, from the file's header
+        "a1,a2,a3,a4,a5,a6,a7,a8,a9,a10,a11,a12,a13,a14,a15,a16,a17,a18,a19,a20,a21,a22,group\n" + "1," * 22 + "a\n",
+    ],
+)
+def test_a_missing_column_is_told_from_the_whole_header(text: str, tmp_path: Path) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as whole:
+        ingest(read_table(path), SPEC)
+    with pytest.raises(InputError) as some:
+        ingest(read_table(path, columns=lambda header: spec_columns(SPEC, header)), SPEC)
+    assert str(some.value) == str(whole.value)
+    assert "more" in str(whole.value) or "did you mean 'scor'" in str(whole.value)
+
+
+def test_set_aside_rows_under_strict_are_the_same_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "score,junk,group\n70,x,a\n120,y,b\n")
+    with pytest.raises(InputError) as whole:
+        ingest(read_table(path), SPEC, strict=True)
+    with pytest.raises(InputError) as some:
+        ingest(read_table(path, columns=lambda header: spec_columns(SPEC, header)), SPEC, strict=True)
+    assert str(some.value) == str(whole.value)
+
+
+def test_a_long_column_of_distinct_texts_is_coerced_row_by_row_with_the_same_result(tmp_path, monkeypatch):
+    import validator.io.ingest as ingest_module
+
+    spec = parse_spec_text(
+        "name: ids\ncolumns:\n  pid: {type: text}\n  group: {type: categorical, values: [a, b]}\n", source="ids.yaml"
+    )
+    path = tmp_path / "ids.csv"
+    path.write_text("pid,group\n" + "".join(f"p{i},{'ab'[i % 2]}\n" for i in range(50_000)), encoding="utf-8")
+    assert ingest_module._mostly_distinct(read_table(path).frame["pid"])
+    assert not ingest_module._mostly_distinct(read_table(path).frame["group"])
+    probed = ingest(read_table(path), spec)
+    monkeypatch.setattr(ingest_module, "_mostly_distinct", lambda raw: False)  # factorize every column
+    factorized = ingest(read_table(path), spec)
+    pd.testing.assert_frame_equal(probed.frame, factorized.frame, check_exact=True)
+    assert probed.set_aside == factorized.set_aside

@@ -13,7 +13,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -562,3 +562,84 @@ def test_too_many_columns_are_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     path.write_text("a,b,c,d\n1,2,3,4\n", encoding="utf-8")
     with pytest.raises(InputError, match="wide.csv: has 4 columns, more than the limit of 3"):
         read_table(str(path))
+
+
+# --- reading only some columns ------------------------------------------------------
+
+WIDE = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "extra_a": ["x", "y", "", "z"],
+        "belief_t1": [10.5, 20.0, 30.25, 40.0],
+        "extra_b": [7, 8, 9, 10],
+        "group": ["White", "Black", "Asian", "White"],
+    }
+)
+
+
+def _pick(*names: str) -> Callable[[Sequence[str]], list[str]]:
+    return lambda header: [name for name in names]
+
+
+@pytest.mark.parametrize("kind", list(WRITERS))
+def test_a_selection_reads_those_columns_as_the_whole_read_has_them(kind: str, tmp_path: Path) -> None:
+    path = _write(kind, tmp_path, WIDE)
+    whole = read_table(path)
+    some = read_table(path, columns=_pick("group", "belief_t1"))
+    # File order, not the selector's order; every column still named in the header.
+    assert list(some.frame.columns) == ["belief_t1", "group"]
+    pdt.assert_frame_equal(some.frame, whole.frame[["belief_t1", "group"]])
+    assert some.header == whole.column_names == tuple(WIDE.columns)
+    assert (some.n_rows, some.sha256, some.format, some.first_data_line, some.row_lines_exact) == (
+        whole.n_rows, whole.sha256, whole.format, whole.first_data_line, whole.row_lines_exact
+    )
+
+
+@pytest.mark.parametrize("picked", [(), ("absent",), tuple(WIDE.columns)])
+def test_a_selection_of_nothing_or_everything_reads_every_column(picked: tuple[str, ...], tmp_path: Path) -> None:
+    path = _write("csv", tmp_path, WIDE)
+    assert list(read_table(path, columns=_pick(*picked)).frame.columns) == list(WIDE.columns)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # the row's extra field lies in a column not read: still found, same line and row
+        (b"id,extra_a,group\n1,x,a\n2,y,z,b\n", r"line 3 has 4 fields but the header has 3"),
+        (b"id,extra_a,group\n1,\"open,a\n", r"could not be parsed|line 2"),
+        (b"id,group,id\n1,a,2\n", r"duplicate column names in the header on line 1: 'id'"),
+    ],
+)
+def test_a_selection_keeps_every_message_about_the_file(content: bytes, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as whole:
+        read_table(path)
+    with pytest.raises(InputError) as some:
+        read_table(path, columns=_pick("group"))
+    assert str(some.value) == str(whole.value) and some.value.row == whole.value.row
+
+
+def test_a_parquet_file_with_a_pandas_index_selects_among_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "indexed.parquet"
+    WIDE.set_index("id").to_parquet(path)  # the index is stored as a column that pandas restores as the index
+    whole = read_table(path)
+    some = read_table(path, columns=_pick("group"))
+    assert some.header == whole.column_names
+    pdt.assert_frame_equal(some.frame, whole.frame[["group"]])
+
+
+def test_the_c_engine_fallback_reads_the_same_selection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    import validator.io.readers as readers
+
+    path = _write("csv", tmp_path, WIDE)
+    whole = read_table(path)
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise pa.ArrowInvalid("a cell larger than the block size")
+
+    monkeypatch.setattr(readers.pa_csv, "read_csv", failing)
+    some = read_table(path, columns=_pick("id", "group"))
+    pdt.assert_frame_equal(some.frame, whole.frame[["id", "group"]], check_dtype=False)

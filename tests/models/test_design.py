@@ -64,3 +64,30 @@ def test_plain_numeric_formulas_take_the_direct_path() -> None:
     built = design_module._numeric_design(formula, data)
     assert built is not None and built[1] == ("Intercept", "b", "a")
     assert design_module._numeric_design(design_module._formula("y ~ a:b")[1], data) is None
+
+
+def test_shared_designs_builds_each_models_design_once_per_frame() -> None:
+    import contextvars
+    import threading
+
+    from validator.models.design import shared_designs
+
+    model = ModelSpec("m", "M", "logit", "y ~ a + group", subset="b > 1")
+    frame = _frame()
+    assert build_design(model, frame) is not build_design(model, frame)  # no memo outside the block
+    with shared_designs():
+        first = build_design(model, frame)
+        assert build_design(model, frame) is first
+        assert build_design(model, frame.copy()) is not first  # another frame, even with the same values
+        seen: list[object] = []
+        context = contextvars.copy_context()
+        worker = threading.Thread(target=context.run, args=(lambda: seen.append(build_design(model, frame)),))
+        worker.start()
+        worker.join()
+        assert seen == [first] and seen[0] is first
+        with shared_designs():  # nested: the same memo
+            assert build_design(model, frame) is first
+    again = build_design(model, frame)
+    assert again is not first
+    assert isinstance(again, Design) and isinstance(first, Design)
+    np.testing.assert_array_equal(again.exog, first.exog)

@@ -14,7 +14,9 @@ from statsmodels.stats.multitest import multipletests
 
 from validator.errors import SpecError
 from validator.models import fit as fit_module
+from validator.models.design import Design
 from validator.models.fit import (
+    MAX_ITER,
     SUPPORTED_COV_TYPES,
     correct_p_values,
     cov_type_problem,
@@ -307,3 +309,61 @@ def test_row_index_labels_do_not_matter() -> None:
     model = ModelSpec("m", "M", "logit", "y ~ x1 + g", subset="x2 > 2")
     relabelled = frame.set_axis(np.arange(len(frame))[::-1] * 3 % 7, axis=0)  # repeated, unordered labels
     assert fit_model(model, relabelled) == fit_model(model, frame)
+
+
+def test_fits_in_parallel_threads_equal_the_fits_one_after_the_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    import validator.models.fit as fit_module
+    from validator.models.design import shared_designs
+
+    frame = _frame()
+    one_by_one = fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study"))
+    monkeypatch.setattr(fit_module, "PARALLEL_FIT_ROWS", 1)  # every frame counts as large
+    assert fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study")) == one_by_one
+    with shared_designs():  # the threads see the design memo
+        assert fit_models(MODELS, frame, correction=CorrectionSpec("holm", "study")) == one_by_one
+
+
+def test_the_logit_that_keeps_its_last_prediction_fits_what_statsmodels_fits_bit_for_bit() -> None:
+    import statsmodels.api as sm
+
+    from validator.models.fit import _Logit
+
+    frame = _frame(2000, seed=3)
+    exog = sm.add_constant(frame[["x1", "x2"]].to_numpy(dtype=float))
+    endog = frame["y"].to_numpy(dtype=float)
+    for cov_type in ("nonrobust", "HC0"):
+        plain = sm.Logit(endog, exog).fit(method="newton", disp=0, cov_type=cov_type)
+        kept = _Logit(endog, exog).fit(method="newton", disp=0, cov_type=cov_type)
+        for name in ("params", "bse", "pvalues"):
+            assert np.array_equal(getattr(plain, name), getattr(kept, name)), name
+        assert plain.llf == kept.llf and plain.mle_retvals["iterations"] == kept.mle_retvals["iterations"]
+        assert np.array_equal(plain.predict(), kept.predict())
+        assert np.array_equal(plain.predict(exog[:5] * 2), kept.predict(exog[:5] * 2))  # another exog: not from the memo
+
+
+@pytest.mark.parametrize("family", ["logit", "probit", "mnlogit"])
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "cluster"])
+def test_the_fit_without_statsmodels_rank_and_constant_checks_is_statsmodels_default_fit_bit_for_bit(family: Family, cov_type: CovType) -> None:
+    import statsmodels.api as sm
+
+    from validator.models.design import build_design
+    from validator.models.fit import _attempt
+
+    frame = _frame(1500, seed=5)
+    outcome = "choice" if family == "mnlogit" else "y"
+    model = ModelSpec("m", "M", family, f"{outcome} ~ x1 + x2 + g", cov_type=cov_type, cluster="cl" if cov_type == "cluster" else None)
+    design = build_design(model, frame)
+    assert isinstance(design, Design)
+    kwargs: dict[str, Any] = {"cov_type": cov_type}
+    if cov_type == "cluster":
+        kwargs["cov_kwds"] = {"groups": design.groups}
+    default = {"logit": sm.Logit, "probit": sm.Probit, "mnlogit": sm.MNLogit}[family](design.endog, design.exog).fit(
+        method="newton", maxiter=MAX_ITER, disp=0, **kwargs
+    )
+    ours = _attempt(model, design).result
+    for name in ("params", "bse", "pvalues"):
+        assert np.array_equal(np.asarray(getattr(default, name)), np.asarray(getattr(ours, name))), name
+    assert np.array_equal(np.asarray(default.conf_int(0.05)), np.asarray(ours.conf_int(0.05)))
+    assert default.llf == ours.llf
+    ours.set_null_options(llnull=default.llnull)
+    assert default.prsquared == ours.prsquared

@@ -8,7 +8,7 @@ package (a plugin, or a test's toy check) and :func:`unregister` removes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from validator.alignment.entry import ENTRY as ALIGNMENT
@@ -21,6 +21,8 @@ from validator.recovery.entry import ENTRY as RECOVERY
 from validator.spec.model import StudySpec
 
 _CHECKS: dict[str, CheckEntry] = {entry.name: entry for entry in (RECOVERY, ALIGNMENT, HETEROGENEITY, COHERENCE, INFERENCE)}
+#: simval's own checks: they read only the columns a spec declares (and the inference key and weight).
+_OWN: dict[str, CheckEntry] = dict(_CHECKS)
 
 
 def checks() -> Mapping[str, CheckEntry]:
@@ -46,6 +48,16 @@ def register(entry: CheckEntry) -> None:
 def unregister(name: str) -> None:
     """Remove a check added with :func:`register`."""
     _CHECKS.pop(name, None)
+
+
+def reads_spec_columns_only(entries: Iterable[CheckEntry]) -> bool:
+    """Whether every one of ``entries`` is one of simval's own checks, which need no column the spec does not name.
+
+    A check registered from outside may read any column of the data, so a run with one
+    reads every column. Compared by compute function: an entry that travelled to a Dask
+    worker is a copy, its (module-level) function the same object.
+    """
+    return all((own := _OWN.get(entry.name)) is not None and own.compute is entry.compute for entry in entries)
 
 
 def planned_checks(spec: StudySpec) -> list[tuple[CheckEntry, Any]]:

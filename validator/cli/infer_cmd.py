@@ -6,7 +6,6 @@ import argparse
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from validator.cli.output import write_text
 from validator.errors import UsageError
 
 if TYPE_CHECKING:
@@ -64,6 +63,7 @@ def _with_unlabeled(sim: Dataset, extras: list[Dataset], key: str) -> Dataset:
 def run(args: argparse.Namespace) -> int:
     from validator.api import read_dataset
     from validator.checks.context import CheckContext
+    from validator.cli.output import write_text  # not at module level: `simval --help` builds this parser
     from validator.inference.compute import compute_inference
     from validator.inference.section import default_section
     from validator.inference.terminal import format_inference, format_pilot

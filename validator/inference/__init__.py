@@ -9,14 +9,20 @@ measures individual-level agreement within pairs; :mod:`~validator.inference.pil
 runs the pilot check and :mod:`~validator.inference.planning` the cost-optimal design.
 """
 
-from validator.inference.compute import compute_inference
-from validator.inference.records import (
-    AgreementRow,
-    CoefficientInference,
-    InferenceResult,
-    ModelInference,
-)
-from validator.inference.section import InferenceSection, parse_inference
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from validator.inference.compute import compute_inference
+    from validator.inference.records import (
+        AgreementRow,
+        CoefficientInference,
+        InferenceResult,
+        ModelInference,
+    )
+    from validator.inference.section import InferenceSection, parse_inference
 
 __all__ = [
     "AgreementRow",
@@ -27,3 +33,23 @@ __all__ = [
     "compute_inference",
     "parse_inference",
 ]
+
+# Loaded on first use: every check imports validator.inference.entry (the registry lists
+# every check), and this package's modules pull the PPI++ estimator and statsmodels' GLM
+# (about 0.2 s). Only a spec with an inference section needs them.
+_LAZY = {
+    "AgreementRow": "records",
+    "CoefficientInference": "records",
+    "InferenceResult": "records",
+    "ModelInference": "records",
+    "compute_inference": "compute",
+    "InferenceSection": "section",
+    "parse_inference": "section",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'validator.inference' has no attribute '{name}'")
+    return getattr(importlib.import_module(f"validator.inference.{module}"), name)

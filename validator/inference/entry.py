@@ -8,16 +8,18 @@ it amounts to; per coefficient, the rectified (PPI++) estimate with its interval
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.checks.entry import CheckEntry, PresentOptions
 from validator.checks.inputs import CheckInputs
 from validator.checks.record import MetricInfo
-from validator.inference.records import InferenceResult
 from validator.present.formatting import fmt_number, fmt_value
 from validator.present.table import Table, table
 from validator.present.terms import readable_term
 from validator.spec.model import StudySpec
+
+if TYPE_CHECKING:  # the records load with the computation, when a spec has an inference section
+    from validator.inference.records import InferenceResult
 
 
 def inference_metrics(spec: StudySpec) -> tuple[MetricInfo, ...]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import struct
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from validator.errors import InputError
 from validator.limits import COLUMNS_MAX, DECOMPRESSED_BYTES_MAX, format_bytes
@@ -65,6 +64,8 @@ def _refuse_size(size: int, source: str) -> None:
 
 def parquet_shape(data: bytes) -> tuple[int, int] | None:
     """(columns, decompressed bytes) from a Parquet file's footer, or None when it has no readable footer."""
+    import pyarrow.parquet as pq  # with its filesystems (S3, Azure, TLS): only Parquet files need it
+
     try:
         meta = pq.ParquetFile(pa.BufferReader(data)).metadata
     except (pa.ArrowException, OSError, ValueError):

@@ -11,6 +11,9 @@ with a reason code, not an exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -194,10 +197,34 @@ def _rows(
     return np.flatnonzero(keep & ~missing), int((~keep).sum()), int((keep & missing).sum())
 
 
+_SHARED: ContextVar[dict[tuple[int, ModelSpec], tuple[pd.DataFrame, Design | DesignFailure]] | None] = ContextVar(
+    "simval_shared_designs", default=None
+)
+
+
+@contextmanager
+def shared_designs() -> Iterator[None]:
+    """Inside the block, :func:`build_design` builds each model's design on a frame once.
+
+    A check fits a model on a dataset with statsmodels and then refits it on the same
+    rows for its equal-n draws or bootstrap replicates: the design (subset, missing
+    values, the matrix) is the same both times, and on a 1,000,000-row file building
+    it cost about as much as statsmodels' fit. The designs (arrays nobody writes to)
+    are kept until the block ends; the frames must not change inside it. Threads see
+    the block when they run in a copy of its context (``contextvars.copy_context``).
+    """
+    memo = _SHARED.get()
+    token = _SHARED.set({} if memo is None else memo)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def build_design(
     model: ModelSpec, frame: pd.DataFrame, *, masks: dict[str, np.ndarray] | None = None
 ) -> Design | DesignFailure:
-    """Build the design of ``model`` on ``frame``.
+    """Build the design of ``model`` on ``frame`` (once per frame inside :func:`shared_designs`).
 
     Rows are used when the subset holds (a missing subset value counts as
     false) and no variable of the formula, nor the cluster variable, is
@@ -208,6 +235,19 @@ def build_design(
     levels absent from the rows still get a column, which is then all zero.
     ``masks`` caches subset masks by subset text across calls on one frame.
     """
+    memo = _SHARED.get()
+    if memo is None:
+        return _build_design(model, frame, masks)
+    key = (id(frame), model)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is frame:  # the frame itself, not a later one with the same id
+        return hit[1]
+    design = _build_design(model, frame, masks)
+    memo[key] = (frame, design)
+    return design
+
+
+def _build_design(model: ModelSpec, frame: pd.DataFrame, masks: dict[str, np.ndarray] | None) -> Design | DesignFailure:
     info, formula = _formula(model.formula)
     outcome_name = info.outcome
     subset = _subset(model.subset) if model.subset else None

@@ -28,7 +28,7 @@ from validator.checks.memo import Memo
 from validator.checks.record import Better, MetricInfo, MetricValue
 from validator.errors import InputError
 from validator.io.ingest import Dataset
-from validator.models.design import Design, build_design
+from validator.models.design import Design, build_design, shared_designs
 from validator.models.fit import correct_p_values, fit_models
 from validator.models.types import ModelFit
 from validator.recovery.compare import compare_fits
@@ -294,21 +294,23 @@ def prepare_human(human: HumanInputs) -> HumanRecovery:
     study, ctx = human.study, human.context
     resample_by = study.uncertainty.resample_by
     check_resample_column(human.data, resample_by)
-    fits = fit_models(study.models, human.data.frame, alpha=human.alpha, correction=study.correction)
-    draws = (
-        human_draws(study.models, human.data, ctx, alpha=human.alpha, correction=study.correction, resample_by=resample_by)
-        if study.models and ctx.replicates
-        else None
-    )
+    with shared_designs():  # the point fits and the replicates share each model's design
+        fits = fit_models(study.models, human.data.frame, alpha=human.alpha, correction=study.correction)
+        draws = (
+            human_draws(study.models, human.data, ctx, alpha=human.alpha, correction=study.correction, resample_by=resample_by)
+            if study.models and ctx.replicates
+            else None
+        )
     return HumanRecovery(fits, draws)
 
 
 def compute_recovery(inputs: CheckInputs, section: object) -> RecoveryCheck:
     """Recovery of one simulated dataset (:func:`recovery_part`); its default verdict is the check's."""
     shared: HumanRecovery = inputs.prepared
-    sim_fits, result, uncertainty = recovery_part(
-        inputs.study, inputs.human, shared.fits, shared.draws, inputs.label, inputs.sim, inputs.context, inputs.alpha, shared.fresh
-    )
+    with shared_designs():  # the point fits and the equal-n draws (or replicates) share each model's design
+        sim_fits, result, uncertainty = recovery_part(
+            inputs.study, inputs.human, shared.fits, shared.draws, inputs.label, inputs.sim, inputs.context, inputs.alpha, shared.fresh
+        )
     return RecoveryCheck(sim_fits, result, uncertainty, default_verdict=result.default_verdict)
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from validator.checks.context import CheckContext
 from validator.checks.entry import CheckEntry
 from validator.checks.inputs import CheckInputs
+from validator.checks.registry import reads_spec_columns_only
 from validator.errors import UsageError
 from validator.io.ingest import Dataset
 from validator.run.read import DataSource, read_dataset
@@ -153,7 +154,8 @@ def check_dataset(side: HumanSide, data: DataSource | Dataset, label: str, check
 
     The same calls as the local run (:mod:`validator.run.executor`), so the records are the same.
     """
-    sim = data if isinstance(data, Dataset) else read_dataset(data, side.study, label=label, strict=side.strict)
+    spec_only = reads_spec_columns_only(entry for entry, _ in checks)
+    sim = data if isinstance(data, Dataset) else read_dataset(data, side.study, label=label, strict=side.strict, spec_only=spec_only)
     records = tuple(
         entry.compute(CheckInputs(side.study, side.human, sim, side.context, side.alpha, label, side.prepared.get(entry.name)), item)
         for entry, item in checks
@@ -186,7 +188,11 @@ def run_on_cluster(
     futures = []
     for index, (data, label, checks) in enumerate(datasets):
         # Standard input is this process's: read it here and send the dataset.
-        payload = read_dataset(data, side.study, label=label, strict=side.strict) if _is_stdin(data) else data
+        payload = (
+            read_dataset(data, side.study, label=label, strict=side.strict, spec_only=reads_spec_columns_only(entry for entry, _ in checks))
+            if _is_stdin(data)
+            else data
+        )
         # Earlier datasets first (higher priority), so that the output can stream in input order.
         futures.append(client.submit(check_dataset, scattered, payload, label, checks, pure=False, priority=len(datasets) - index))
     position = {future.key: index for index, future in enumerate(futures)}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from validator.checks.inputs import CheckInputs, HumanInputs
+from validator.checks.registry import reads_spec_columns_only
 from validator.io.ingest import Dataset
 from validator.pools import worker_pool
 from validator.run.config import RunConfig
@@ -48,9 +49,14 @@ class Executed:
 DatasetHook = Callable[[Executed], None]
 
 
-def _read(config: RunConfig, data: Any, label: str, *, human: bool) -> Dataset:
+def _read(config: RunConfig, data: Any, label: str, *, human: bool, spec_only: bool = False) -> Dataset:
     exclude = config.exclude_human_rows if human else ()
-    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude)
+    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude, spec_only=spec_only)
+
+
+def _spec_only(plan: Plan) -> bool:
+    """Whether the files need only the spec's columns: every check of the run is one of simval's own."""
+    return reads_spec_columns_only(task.entry for task in plan.tasks)
 
 
 def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None, on_dataset: DatasetHook | None = None) -> Executed:
@@ -114,8 +120,9 @@ def _execute_threaded(plan: Plan, config: RunConfig, tick: ProgressHook, on_data
     total = len(plan.tasks)
     done = 0
     with worker_pool(max_workers=config.workers) as pool:  # Ctrl-C cancels the queued tasks
-        human_read = pool.submit(_read, config, config.human, config.human_label, human=True)
-        sim_reads = [pool.submit(_read, config, data, label, human=False) for label, data in zip(config.labels, config.sims)]
+        spec_only = _spec_only(plan)
+        human_read = pool.submit(_read, config, config.human, config.human_label, human=True, spec_only=spec_only)
+        sim_reads = [pool.submit(_read, config, data, label, human=False, spec_only=spec_only) for label, data in zip(config.labels, config.sims)]
         human = human_read.result()
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         prepared_futures = _submit_prepare(pool, plan, human_inputs)
@@ -135,9 +142,13 @@ def _execute_threaded(plan: Plan, config: RunConfig, tick: ProgressHook, on_data
             )
             return task.entry.compute(inputs, task.item)
 
-        # Tasks that need no prepared human side go first, so that no worker idles
-        # while the human bootstrap is still being computed.
-        order = sorted(range(len(plan.tasks)), key=lambda i: plan.tasks[i].entry.name in prepared_futures)
+        # Tasks whose prepared human side is not ready yet go last, so that no worker
+        # idles while the human bootstrap is still being computed; the others keep the
+        # plan's order. With the human side ready (--bootstrap 0, or a human file read
+        # long before a large simulated one) coefficient recovery, the longest task,
+        # then starts first instead of after every other check of its dataset.
+        waiting = {name for name, future in prepared_futures.items() if not future.done()}
+        order = sorted(range(len(plan.tasks)), key=lambda i: plan.tasks[i].entry.name in waiting)
         submitted = {i: pool.submit(run, plan.tasks[i]) for i in order}
         futures = [submitted[i] for i in range(len(plan.tasks))]
         records = []
@@ -160,7 +171,7 @@ def _execute_on_cluster(plan: Plan, config: RunConfig, tick: ProgressHook, on_da
     assert config.scheduler is not None
     # Connect first: an unreachable scheduler or a missing Dask is said before minutes of human-side work.
     with connect(config.scheduler) as client:
-        human = _read(config, config.human, config.human_label, human=True)
+        human = _read(config, config.human, config.human_label, human=True, spec_only=_spec_only(plan))
         tick("read", 1, 1)
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         with worker_pool(max_workers=config.workers) as pool:

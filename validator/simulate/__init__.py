@@ -9,10 +9,14 @@ nothing. See docs/simulation.md.
 
 from __future__ import annotations
 
-from validator.simulate.answers import AnswerError, find_arrays, parse_reply, render_reply
-from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnSpec
-from validator.simulate.session import SimulationReport, dry_run, format_report, simulate
-from validator.simulate.template import Template, parse_template
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from validator.simulate.answers import AnswerError, find_arrays, parse_reply, render_reply
+    from validator.simulate.model import AnswerItem, CellSpec, SimulationSpec, TurnSpec
+    from validator.simulate.session import SimulationReport, dry_run, format_report, simulate
+    from validator.simulate.template import Template, parse_template
 
 __all__ = [
     "simulate",
@@ -30,3 +34,31 @@ __all__ = [
     "find_arrays",
     "AnswerError",
 ]
+
+# Loaded on first use: a spec with a ``simulation`` section is parsed by
+# validator.simulate.section on every ``simval check``, which imports this package;
+# the session, runner and journal (asyncio, the HTTP client's helpers) are for
+# ``simval simulate`` only.
+_LAZY = {
+    "AnswerError": "answers",
+    "find_arrays": "answers",
+    "parse_reply": "answers",
+    "render_reply": "answers",
+    "AnswerItem": "model",
+    "CellSpec": "model",
+    "SimulationSpec": "model",
+    "TurnSpec": "model",
+    "SimulationReport": "session",
+    "dry_run": "session",
+    "format_report": "session",
+    "simulate": "session",
+    "Template": "template",
+    "parse_template": "template",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'validator.simulate' has no attribute '{name}'")
+    return getattr(importlib.import_module(f"validator.simulate.{module}"), name)
