@@ -106,3 +106,28 @@ def test_a_file_that_cannot_be_read_is_the_error_even_after_an_earlier_dataset_f
     messages = _python(code)["messages"]
     assert isinstance(messages, list) and len(messages) == 2
     assert messages[0] == messages[1] and "broken.csv" in messages[0]
+
+
+PRUNED = """
+import json
+import pandas as pd
+import validator.run.forked as forked
+from validator.run.config import configure
+from validator.run.executor import execute
+from validator.run.plan import make_plan
+sim = pd.read_csv({sim!r}, comment="#")
+sim["undeclared_notes"] = "x"
+sim.to_csv({out!r}, index=False)
+config = configure({human!r}, [{out!r}], spec="hunt2025", seed=0, strict=False, alpha=None, bootstrap=0,
+                   exclude_human_rows=(), workers=2, gates=None, fail_on="error")
+plan = make_plan(config)
+ran = execute(plan, config)
+print(json.dumps({{"forked": forked.can_fork(2, 2), "columns": sorted(map(str, ran.sims[0].frame.columns)),
+                   "extra": list(ran.sims[0].extra_columns)}}))
+"""
+
+
+def test_forked_workers_read_only_the_spec_columns_and_list_the_others(demo_paths: dict[str, Path], tmp_path: Path) -> None:
+    result = _python(PRUNED.format(human=str(demo_paths["human"]), sim=str(demo_paths["finetuned_random"]), out=str(tmp_path / "sim.csv")))
+    assert result["forked"] is True
+    assert "undeclared_notes" not in result["columns"] and result["extra"] == ["undeclared_notes"]

@@ -49,12 +49,13 @@ class Executed:
 DatasetHook = Callable[[Executed], None]
 
 
-def _read(config: RunConfig, data: Any, label: str, *, human: bool, spec_only: bool = False) -> Dataset:
+def read_input(config: RunConfig, data: Any, label: str, *, human: bool, spec_only: bool = False) -> Dataset:
+    """One input file of the run read under its spec (the human one with its excluded rows)."""
     exclude = config.exclude_human_rows if human else ()
     return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude, spec_only=spec_only)
 
 
-def _spec_only(plan: Plan) -> bool:
+def spec_columns_only(plan: Plan) -> bool:
     """Whether the files need only the spec's columns: every check of the run is one of simval's own."""
     return reads_spec_columns_only(task.entry for task in plan.tasks)
 
@@ -96,7 +97,7 @@ def _execute_forked(plan: Plan, config: RunConfig, tick: ProgressHook, on_datase
     """Read the human file here, then the simulated files and the checks in forked processes (:mod:`validator.run.forked`)."""
     from validator.run.forked import run_forked
 
-    human = _read(config, config.human, config.human_label, human=True)
+    human = read_input(config, config.human, config.human_label, human=True, spec_only=spec_columns_only(plan))
     files = len(config.sims) + 1
     tick("read", 1, files)
     total = len(plan.tasks)
@@ -120,9 +121,9 @@ def _execute_threaded(plan: Plan, config: RunConfig, tick: ProgressHook, on_data
     total = len(plan.tasks)
     done = 0
     with worker_pool(max_workers=config.workers) as pool:  # Ctrl-C cancels the queued tasks
-        spec_only = _spec_only(plan)
-        human_read = pool.submit(_read, config, config.human, config.human_label, human=True, spec_only=spec_only)
-        sim_reads = [pool.submit(_read, config, data, label, human=False, spec_only=spec_only) for label, data in zip(config.labels, config.sims)]
+        spec_only = spec_columns_only(plan)
+        human_read = pool.submit(read_input, config, config.human, config.human_label, human=True, spec_only=spec_only)
+        sim_reads = [pool.submit(read_input, config, data, label, human=False, spec_only=spec_only) for label, data in zip(config.labels, config.sims)]
         human = human_read.result()
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         prepared_futures = _submit_prepare(pool, plan, human_inputs)
@@ -171,7 +172,7 @@ def _execute_on_cluster(plan: Plan, config: RunConfig, tick: ProgressHook, on_da
     assert config.scheduler is not None
     # Connect first: an unreachable scheduler or a missing Dask is said before minutes of human-side work.
     with connect(config.scheduler) as client:
-        human = _read(config, config.human, config.human_label, human=True, spec_only=_spec_only(plan))
+        human = read_input(config, config.human, config.human_label, human=True, spec_only=spec_columns_only(plan))
         tick("read", 1, 1)
         human_inputs = HumanInputs(config.study, human, config.context, config.alpha)
         with worker_pool(max_workers=config.workers) as pool:

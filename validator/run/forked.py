@@ -41,7 +41,6 @@ from validator.checks.inputs import CheckInputs, HumanInputs
 from validator.io.ingest import Dataset
 from validator.run.config import RunConfig
 from validator.run.plan import Plan
-from validator.run.read import read_dataset
 
 #: Threads that only preload a module (``simval-preload-*``) are waited for before forking.
 PRELOAD_PREFIX = "simval-preload"
@@ -77,9 +76,11 @@ def _run() -> _Run:
 
 
 def _read(index: int) -> Dataset:
+    from validator.run.executor import read_input, spec_columns_only
+
     run = _run()
     config = run.config
-    dataset = read_dataset(config.sims[index], config.study, label=config.labels[index], strict=config.strict)
+    dataset = read_input(config, config.sims[index], config.labels[index], human=False, spec_only=spec_columns_only(run.plan))
     _SIMS[index] = dataset
     return dataset
 
