@@ -85,7 +85,8 @@ def test_a_check_from_outside_sees_every_column(files: tuple[Path, Path, Path]) 
     registry.register(PLUGIN)
     try:
         SEEN.clear()
-        validator.check(human, sim, spec=spec)
+        # One worker: the check runs in this process, where SEEN can be read (a forked worker's list stays there).
+        validator.check(human, sim, spec=spec, workers=1)
     finally:
         registry.unregister(PLUGIN.name)
     assert SEEN == [("y", "x", "comment")]

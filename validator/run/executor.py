@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from validator.checks.inputs import CheckInputs, HumanInputs
-from validator.checks.registry import reads_spec_columns_only
 from validator.io.ingest import Dataset
 from validator.pools import worker_pool
 from validator.run.config import RunConfig
+from validator.run.inputs import read_input, spec_columns_only
 from validator.run.plan import CheckTask, Plan
-from validator.run.read import read_dataset
 
 #: Called with (phase, done, total) as the run advances: phases "read", "checks".
 ProgressHook = Callable[[str, int, int], None]
@@ -47,17 +46,6 @@ class Executed:
 #: Called, each time the next simulated dataset in input order is done, with the run so far:
 #: the datasets done (``sims``, a prefix of the inputs) and their records (a prefix of the plan's tasks).
 DatasetHook = Callable[[Executed], None]
-
-
-def read_input(config: RunConfig, data: Any, label: str, *, human: bool, spec_only: bool = False) -> Dataset:
-    """One input file of the run read under its spec (the human one with its excluded rows)."""
-    exclude = config.exclude_human_rows if human else ()
-    return read_dataset(data, config.study, label=label, strict=config.strict, exclude_rows=exclude, spec_only=spec_only)
-
-
-def spec_columns_only(plan: Plan) -> bool:
-    """Whether the files need only the spec's columns: every check of the run is one of simval's own."""
-    return reads_spec_columns_only(task.entry for task in plan.tasks)
 
 
 def execute(plan: Plan, config: RunConfig, progress: ProgressHook | None = None, on_dataset: DatasetHook | None = None) -> Executed:

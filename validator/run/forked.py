@@ -14,7 +14,9 @@ thread at the fork stays held forever in the child. So processes are used only
 on Linux, with more than one worker, more than one piece of work, and when this
 process runs no other thread once reading is done (a notebook, a web server or
 a caller's own threads keep the run on threads). Results are the same either
-way: every task draws from its own seeded stream.
+way: every task draws from its own seeded stream. A check must therefore be what
+the registry asks of it, a pure function of its inputs to its record: anything
+else it changes (a global, a cache) changes in its worker, not here.
 
 Scheduling: the parent keeps at most one piece of work per worker in flight and
 picks the next by priority, so the output can stream in input order: the
@@ -40,6 +42,7 @@ from typing import Any
 from validator.checks.inputs import CheckInputs, HumanInputs
 from validator.io.ingest import Dataset
 from validator.run.config import RunConfig
+from validator.run.inputs import read_input, spec_columns_only
 from validator.run.plan import Plan
 
 #: Threads that only preload a module (``simval-preload-*``) are waited for before forking.
@@ -76,8 +79,6 @@ def _run() -> _Run:
 
 
 def _read(index: int) -> Dataset:
-    from validator.run.executor import read_input, spec_columns_only
-
     run = _run()
     config = run.config
     dataset = read_input(config, config.sims[index], config.labels[index], human=False, spec_only=spec_columns_only(run.plan))
