@@ -84,19 +84,36 @@ class Timing:
     runs: int
 
 
+# Each command is started by this small launcher, which forks and execs it and reports its
+# CPU time and peak memory from wait4. Started directly, a command's high-water mark would
+# start at the size of this process (Linux keeps the parent's across fork and exec), which
+# holds the generated 1,000,000-row file.
+LAUNCHER = """\
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+"""
+
+
 def run_once(command: Sequence[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS in MB of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    err = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: a gate failed, which is a result
-        raise RuntimeError(f"{' '.join(command)} exited {code}: {err.strip()[-500:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+    """Wall seconds, CPU seconds (user + system, its worker processes included) and peak RSS in MB of one process."""
+    executable = command[0] if os.path.isabs(command[0]) else shutil.which(command[0]) or command[0]
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "usage"
+        start = time.perf_counter()
+        process = subprocess.run([sys.executable, "-c", LAUNCHER, str(report), executable, *command[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        wall = time.perf_counter() - start
+        code = process.returncode
+        if code not in (0, 1):  # 1: a gate failed, which is a result
+            err = process.stderr.decode(errors="replace")
+            raise RuntimeError(f"{' '.join(command)} exited {code}: {err.strip()[-500:]}")
+        cpu, max_rss_kb = (float(v) for v in report.read_text().split())
+    return wall, cpu, max_rss_kb / 1024.0
 
 
 def measure(name: str, command: Sequence[str], repeat: int) -> Timing:

@@ -98,11 +98,14 @@ def test_no_fork_while_another_thread_runs_or_with_one_worker() -> None:
         other.join()
 
 
-def test_a_file_that_cannot_be_read_is_the_error_even_after_an_earlier_dataset_failed_a_check(demo_paths: dict[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("large", [False, True], ids=["read by a worker", "read before forking"])
+def test_a_file_that_cannot_be_read_is_the_error_even_after_an_earlier_dataset_failed_a_check(demo_paths: dict[str, Path], tmp_path: Path, large: bool) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text("participant_id,unknown\n1,2\n")
     sims = [str(demo_paths["unfinetuned"]), str(demo_paths["finetuned_random"]), str(broken)]
     code = ERRORS.format(human=str(demo_paths["human"]), sims=sims, bad=[Path(sims[0]).name]).replace("except InputError", "except Exception")
+    if large:
+        code = "import validator.run.forked as forked\nforked.LARGE_INPUT_BYTES = 1\n" + code
     messages = _python(code)["messages"]
     assert isinstance(messages, list) and len(messages) == 2
     assert messages[0] == messages[1] and "broken.csv" in messages[0]
@@ -131,3 +134,22 @@ def test_forked_workers_read_only_the_spec_columns_and_list_the_others(demo_path
     result = _python(PRUNED.format(human=str(demo_paths["human"]), sim=str(demo_paths["finetuned_random"]), out=str(tmp_path / "sim.csv")))
     assert result["forked"] is True
     assert "undeclared_notes" not in result["columns"] and result["extra"] == ["undeclared_notes"]
+
+
+LARGE = """
+import json, validator
+import validator.run.forked as forked
+forked.LARGE_INPUT_BYTES = 1  # every file counts as large: read here, inherited by the workers
+sims = {sims!r}
+order = []
+big = validator.check({human!r}, sims, bootstrap=30, workers=2, on_dataset=lambda r: order.append(len(r.simulations))).to_json()
+forked.LARGE_INPUT_BYTES = 10**15  # none does: read and sent by the workers
+small = validator.check({human!r}, sims, bootstrap=30, workers=2).to_json()
+one = validator.check({human!r}, sims, bootstrap=30, workers=1).to_json()
+print(json.dumps({{"same": big == small == one, "order": order}}))
+"""
+
+
+def test_large_files_read_before_forking_give_the_same_results(demo_paths: dict[str, Path]) -> None:
+    sims = [str(demo_paths[k]) for k in ("unfinetuned", "finetuned_random")]
+    assert _python(LARGE.format(human=str(demo_paths["human"]), sims=sims)) == {"same": True, "order": [1, 2]}

@@ -30,6 +30,7 @@ exception once every earlier task has run.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -38,6 +39,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from validator.checks.inputs import CheckInputs, HumanInputs
 from validator.io.ingest import Dataset
@@ -56,6 +59,8 @@ class _Run:
     plan: Plan
     config: RunConfig
     human: Dataset
+    # Simulated datasets read here before forking (large ones): inherited, never sent.
+    sims: dict[int, Dataset]
 
 
 # Set by the parent just before the workers fork; each worker reads its inherited copy.
@@ -95,10 +100,11 @@ def _prepare(name: str) -> Any:
     return value
 
 
-def _compute(index: int, sim: Dataset, prepared: Any) -> Any:
+def _compute(index: int, sim: Dataset | None, prepared: Any) -> Any:
+    """Task ``index`` on its simulated dataset: sent along (``sim``), or inherited when read before forking."""
     run = _run()
     task = run.plan.tasks[index]
-    sim = _SIMS.setdefault(task.sim_index, sim)
+    sim = run.sims[task.sim_index] if sim is None else _SIMS.setdefault(task.sim_index, sim)
     if prepared is not None:
         prepared = _PREPARED.setdefault(task.entry.name, prepared)
     inputs = CheckInputs(
@@ -133,6 +139,20 @@ def fork_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     pool.shutdown(wait=True)
 
 
+#: A simulated file (or DataFrame) of at least this many bytes is read before forking.
+LARGE_INPUT_BYTES = 4_000_000
+
+
+def _large(data: Any) -> bool:
+    """Whether ``data`` (a path or a DataFrame) is large enough to read before forking (:data:`LARGE_INPUT_BYTES`)."""
+    if isinstance(data, pd.DataFrame):
+        return int(data.memory_usage(index=False, deep=False).sum()) >= LARGE_INPUT_BYTES
+    try:
+        return os.path.getsize(data) >= LARGE_INPUT_BYTES
+    except (OSError, TypeError):
+        return False  # the worker's read reports what is wrong with it
+
+
 def can_fork(workers: int, pieces: int) -> bool:
     """Whether the checks may run in forked processes (module docstring); call before starting a thread.
 
@@ -164,7 +184,7 @@ class Forked:
 class _Schedule:
     """Which piece of work goes next, and what has arrived (module docstring, "Scheduling")."""
 
-    def __init__(self, plan: Plan, n_sims: int) -> None:
+    def __init__(self, plan: Plan, n_sims: int, read: dict[int, Dataset]) -> None:
         names = [entry.name for entry in plan.prepare if entry.prepare is not None]
         self.plan = plan
         self.n_sims = n_sims
@@ -172,9 +192,10 @@ class _Schedule:
         # A failed prepare step is the failure of the first task that needs it, as it is on threads.
         self.first_user = {name: self.waits_for.index(name) for name in names if name in self.waits_for}
         self.prepares = [name for name in names if name in self.first_user]
-        self.reads = list(range(n_sims))
+        self.reads = [i for i in range(n_sims) if i not in read]
         self.tasks = list(range(len(plan.tasks)))
-        self.sims: dict[int, Dataset] = {}
+        self.sims: dict[int, Dataset] = dict(read)
+        self.inherited = frozenset(read)
         self.prepared: dict[str, Any] = {}
         self.records: dict[int, Any] = {}
         self.failed: tuple[int, BaseException] | None = None
@@ -229,13 +250,29 @@ def run_forked(
     up to the task's.
     """
     global _RUN
-    schedule = _Schedule(plan, len(config.sims))
+    # A large file is read here, before forking: the workers inherit it, where sending a
+    # 1,000,000-row dataset to each of its tasks (and back from the worker that read it)
+    # cost more than the tasks gained.
+    read: dict[int, Dataset] = {}
+    unreadable: dict[int, Exception] = {}
+    for i, (label, data) in enumerate(zip(config.labels, config.sims)):
+        if _large(data):
+            try:
+                read[i] = read_input(config, data, label, human=False, spec_only=spec_columns_only(plan))
+            except Exception as exc:  # noqa: BLE001 - raised in its turn, as a worker's read error is
+                unreadable[i] = exc
+            else:
+                on_read(len(read))
+    schedule = _Schedule(plan, len(config.sims), read)
+    for i, error in unreadable.items():
+        schedule.reads.remove(i)
+        schedule.fail("read", i, error)
     in_flight: dict[Future[Any], tuple[str, Any]] = {}
     emitted = 0
     _join_preloads()
     if threading.active_count() != 1:  # a thread started meanwhile: forking is no longer safe
         raise RuntimeError("run_forked needs a process with one thread")
-    _RUN = _Run(plan, config, human)
+    _RUN = _Run(plan, config, human, read)
     workers = min(config.workers, len(plan.tasks) + len(schedule.prepares) + len(schedule.reads))
     try:
         with fork_pool(workers) as pool:
@@ -248,7 +285,8 @@ def run_forked(
                         future = pool.submit(_prepare, key)
                     else:
                         task = plan.tasks[key]
-                        future = pool.submit(_compute, key, schedule.sims[task.sim_index], schedule.prepared.get(schedule.waits_for[key] or ""))
+                        sim = None if task.sim_index in schedule.inherited else schedule.sims[task.sim_index]
+                        future = pool.submit(_compute, key, sim, schedule.prepared.get(schedule.waits_for[key] or ""))
                     in_flight[future] = item
                 if not in_flight:
                     break
