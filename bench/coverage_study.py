@@ -126,7 +126,7 @@ def intervals(spec: Any, kind: str, reps: int, boot: int, n_pop: int, n: int, of
     # floors, most of the check's cost, are skipped here.
     # The floors part of the same run (--part all) needs them back: restored below.
     permutation_floors = C._permutation_floors
-    C._permutation_floors = lambda coded, mean_over, groups, strata, ctx: {g.key: C._Samples() for g in groups}  # type: ignore[assignment]
+    C._permutation_floors = lambda coded, mean_over, groups, strata, ctx, tallies: {g.key: C._Samples() for g in groups}  # type: ignore[assignment]
     try:
         _interval_hits(spec, kind, reps, boot, n, offset, truth, covered, flagged)
     finally:
@@ -197,17 +197,10 @@ def print_coverage(covered: dict[tuple[str, str], list[bool]], flagged: dict[str
 
 def _groups(spec: Any, h: Any, s: Any) -> list[Any]:
     """The groups compare_distributions compares: overall, then every level of every breakdown."""
-    import pandas as pd
-
     from validator.alignment import check as C
 
     groups = [C._Group(C.OVERALL, np.ones(len(h), dtype=bool), np.ones(len(s), dtype=bool))]
-    for by in spec.breakdowns:
-        column = next((v for v in spec.variables if v.name == by), None)
-        categories = column.categories if column is not None and column.categories else None
-        if categories is None and isinstance(h[by].dtype, pd.CategoricalDtype):
-            categories = tuple(str(c) for c in h[by].cat.categories)
-        groups += [C._Group(f"{by}={level}", hm, sm) for level, hm, sm in C._group_masks(h, s, by, categories)]
+    groups += [C._Group(f"{by}={level}", hm, sm) for by, level, hm, sm in C.breakdown_levels(spec, h, s)]
     return groups
 
 

@@ -422,7 +422,27 @@ class _Group:
     s_mask: np.ndarray
 
 
-def _permutation_floors(coded_all: list[_Coded], mean_over: tuple[str, ...], groups: list[_Group], strata: np.ndarray, ctx: CheckContext) -> dict[str, _Samples]:
+class _GroupTallies:
+    """Each group's tally matrices on both sides, built once for its bootstrap and for the noise floor."""
+
+    def __init__(self, coded_all: list[_Coded]) -> None:
+        self.coded = coded_all
+        self.layout = _layout(coded_all)
+        self._built: dict[str, tuple[sparse.csr_array, sparse.csr_array]] = {}
+
+    def of(self, group: _Group) -> tuple[sparse.csr_array, sparse.csr_array]:
+        """The group's human and simulated rows as tally matrices (:func:`_tally_matrix`)."""
+        if group.key not in self._built:
+            self._built[group.key] = (
+                _tally_matrix(self.coded, self.layout, "human", group.h_mask),
+                _tally_matrix(self.coded, self.layout, "sim", group.s_mask),
+            )
+        return self._built[group.key]
+
+
+def _permutation_floors(
+    coded_all: list[_Coded], mean_over: tuple[str, ...], groups: list[_Group], strata: np.ndarray, ctx: CheckContext, tallies: _GroupTallies
+) -> dict[str, _Samples]:
     """Plug-in distances of every group under the same stratified relabellings of the pooled rows."""
     floors = {g.key: _Samples() for g in groups}
     live = [g for g in groups if g.h_mask.any() and g.s_mask.any()]
@@ -430,11 +450,11 @@ def _permutation_floors(coded_all: list[_Coded], mean_over: tuple[str, ...], gro
         return floors
     n_h = live[0].h_mask.size
     is_human = np.concatenate([np.ones(n_h, dtype=bool), np.zeros(live[0].s_mask.size, dtype=bool)])
-    layout = _layout(coded_all)
+    layout = tallies.layout
     # Each group's pooled rows (its human rows, then its simulated ones) as one tally matrix.
     tallied = []
     for group in live:
-        matrix = sparse.vstack([_tally_matrix(coded_all, layout, "human", group.h_mask), _tally_matrix(coded_all, layout, "sim", group.s_mask)], format="csr")
+        matrix = sparse.vstack(tallies.of(group), format="csr")
         tallied.append((group, np.concatenate([group.h_mask, group.s_mask]), matrix, _total(matrix)))
     for labels in permutation_labels(strata, is_human, ctx.replicates, ctx.rng("distribution", "permutation")):
         for group, mask, matrix, total in tallied:
@@ -466,18 +486,17 @@ def _out_of_bins_note(coded: _Coded, h_mask: np.ndarray, s_mask: np.ndarray) -> 
 def _compare_group(
     coded_all: list[_Coded],
     mean_over: tuple[str, ...],
-    h_mask: np.ndarray,
-    s_mask: np.ndarray,
+    group: _Group,
     min_size: int,
     ctx: CheckContext,
-    key: str,
     floor: _Samples,
+    tallies: _GroupTallies,
 ) -> tuple[list[VariableComparison], MeanComparison | None]:
     samples = _Samples()
+    h_mask, s_mask, key = group.h_mask, group.s_mask, group.key
     n_h_rows, n_s_rows = int(h_mask.sum()), int(s_mask.sum())
-    layout = _layout(coded_all)
-    h_matrix = _tally_matrix(coded_all, layout, "human", h_mask)
-    s_matrix = _tally_matrix(coded_all, layout, "sim", s_mask)
+    layout = tallies.layout
+    h_matrix, s_matrix = tallies.of(group)
     if ctx.replicates and n_h_rows and n_s_rows:
         rng_h, rng_s = ctx.rng("distribution", key, "human"), ctx.rng("distribution", key, "sim")
         # Both sides in chunks of the same number of replicates (sized for the larger side), so that
@@ -658,10 +677,11 @@ def compare_distributions(human: Dataset, sim: Dataset, spec: DistributionsSpec,
         groups.append(_Group(f"{by}={level}", h_mask, s_mask))
         group_by.append((by, level, f"{by}={level}"))
     strata = strata_codes([h, s], list(spec.breakdowns))
-    floors = _permutation_floors(coded, spec.mean_over, groups, strata, ctx)
+    tallies = _GroupTallies(coded)
+    floors = _permutation_floors(coded, spec.mean_over, groups, strata, ctx, tallies)
     per_group = []
     for group in groups:
-        comparisons, mean = _compare_group(coded, spec.mean_over, group.h_mask, group.s_mask, spec.min_group_size, ctx, group.key, floors[group.key])
+        comparisons, mean = _compare_group(coded, spec.mean_over, group, spec.min_group_size, ctx, floors[group.key], tallies)
         per_group.append((group.key, comparisons, mean))
 
     overall, overall_mean = per_group[0][1], per_group[0][2]
