@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from validator._version import __version__
 from validator.errors import ExpressionError, InputError, SimvalError, SpecError, UsageError
+from validator.lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from validator.api import check, read_dataset
@@ -43,9 +44,4 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'validator' has no attribute '{name}'")
-    import importlib
-
-    return getattr(importlib.import_module(module_name), name)
+    return lazy_attribute(__name__, _LAZY, name)

@@ -32,8 +32,7 @@ def test_split_distances_and_recovery_of_every_draw_equal_the_checks_one_by_one(
     chosen = thresholds.candidates(SPEC)
     rows = [thresholds._rows(np.random.default_rng(s), n, n - 40, split=True, bootstrap=True) for s in range(12)]
     ctx = CheckContext(seed=0, replicates=0, level=0.95, equal_n_draws=20)
-    batched = thresholds._batched_values(SPEC, human, rows, ctx, chosen, 0.7)
-    exact = batched.pop(thresholds._EXACT)
+    batched, exact = thresholds._batched_values(SPEC, human, rows, ctx, chosen, 0.7)
     assert exact.all()  # every model fits every sample of these draws
     paths = [c.path for c in chosen if c.path.startswith(("distribution.", "recovery."))]
     assert set(batched) == set(paths) and any(p.startswith("distribution.mean_js.by.") for p in paths)

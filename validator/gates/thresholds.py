@@ -176,15 +176,18 @@ def _draw(spec: StudySpec, human: Dataset, rows: _Rows, ctx: CheckContext, chose
     return values
 
 
-#: The key of :func:`_batched_values`' mask of draws whose recovery was computed at once.
-_EXACT = "\x00exact recovery"
+def _batched_values(
+    spec: StudySpec, human: Dataset, rows: list[_Rows], ctx: CheckContext, chosen: list[Candidate], scale: float
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The split-half distances and the bootstrap pairs' recovery of every draw at once (:mod:`validator.gates.batched_draws`).
 
-
-def _batched_values(spec: StudySpec, human: Dataset, rows: list[_Rows], ctx: CheckContext, chosen: list[Candidate], scale: float) -> dict[str, np.ndarray]:
-    """The split-half distances and the bootstrap pairs' recovery of every draw at once (:mod:`validator.gates.batched_draws`)."""
+    Returns the values by path and, per draw, whether its recovery was computed here
+    (all False when no recovery was).
+    """
     from validator.gates.batched_draws import recovery_pairs, split_distances
 
     out: dict[str, np.ndarray] = {}
+    exact = np.zeros(len(rows), dtype=bool)
     n = len(human.frame)
     distances = [c.path for c in chosen if c.source == "split" and c.path.startswith("distribution.")]
     halved = _halved(spec).distributions
@@ -203,8 +206,8 @@ def _batched_values(spec: StudySpec, human: Dataset, rows: list[_Rows], ctx: Che
         pairs = recovery_pairs(spec, human, first, second, ctx)
         for path in recovery:
             out[path] = pairs.statistics[path.split(".", 1)[1]]
-        out[_EXACT] = pairs.exact.astype(float)
-    return out
+        exact = pairs.exact
+    return out, exact
 
 
 # What every forked worker of :func:`_forked_draws` inherits: the spec, the human data and the settings.
@@ -312,9 +315,8 @@ def suggest_gates(
     split = any(c.source == "split" for c in chosen)
     bootstrap = any(c.source == "bootstrap" for c in chosen)
     rows = [_rows(np.random.default_rng(stream), n, n_sim, split=split, bootstrap=bootstrap) for stream in streams]
-    batched = _batched_values(spec, human, rows, ctx, chosen, scale)
+    batched, exact = _batched_values(spec, human, rows, ctx, chosen, scale)
     # Recovery is left to the draws one by one only where some model failed on a sample.
-    exact = batched.pop(_EXACT, np.zeros(draws))
     names = frozenset(batched)
     jobs = [(r, not bool(exact[i])) for i, r in enumerate(rows)]
     done = 0

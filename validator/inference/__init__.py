@@ -11,8 +11,9 @@ runs the pilot check and :mod:`~validator.inference.planning` the cost-optimal d
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from validator.lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from validator.inference.compute import compute_inference
@@ -38,18 +39,15 @@ __all__ = [
 # every check), and this package's modules pull the PPI++ estimator and statsmodels' GLM
 # (about 0.2 s). Only a spec with an inference section needs them.
 _LAZY = {
-    "AgreementRow": "records",
-    "CoefficientInference": "records",
-    "InferenceResult": "records",
-    "ModelInference": "records",
-    "compute_inference": "compute",
-    "InferenceSection": "section",
-    "parse_inference": "section",
+    "AgreementRow": ".records",
+    "CoefficientInference": ".records",
+    "InferenceResult": ".records",
+    "ModelInference": ".records",
+    "compute_inference": ".compute",
+    "InferenceSection": ".section",
+    "parse_inference": ".section",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'validator.inference' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"validator.inference.{module}"), name)
+    return lazy_attribute(__name__, _LAZY, name)

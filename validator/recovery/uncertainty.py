@@ -393,22 +393,17 @@ def replicate_fits(
     for model in models:
         unit = resampling_unit(model, resample_by)
         fits.append(_ModelFit(model, dataset, cluster_copies=unit is not None and unit == model.cluster))
-    if isinstance(weights, SharedStreams):
-        streams: dict[Hashable, list[_ModelFit]] = {}
-        for fit in fits:
-            if fit.design is not None:
-                streams.setdefault(weights.stream(fit.model), []).append(fit)
-        for group in streams.values():
-            first = group[0]
-            assert first.design is not None
-            for chunk in weights(first.model, first.design):
-                for fit in group:
-                    fit.add(chunk)
-    else:
-        for fit in fits:
-            if fit.design is not None:
-                for chunk in weights(fit.model, fit.design):
-                    fit.add(chunk)
+    # Models of one stream share its chunks; without SharedStreams every model is a stream of its own.
+    streams: dict[Hashable, list[_ModelFit]] = {}
+    for position, fit in enumerate(fits):
+        if fit.design is not None:
+            streams.setdefault(weights.stream(fit.model) if isinstance(weights, SharedStreams) else position, []).append(fit)
+    for group in streams.values():
+        first = group[0]
+        assert first.design is not None
+        for chunk in weights(first.model, first.design):
+            for fit in group:
+                fit.add(chunk)
     out = []
     for fit in fits:
         draws = fit.result()

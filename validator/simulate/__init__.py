@@ -9,8 +9,9 @@ nothing. See docs/simulation.md.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from validator.lazy import lazy_attribute
 
 if TYPE_CHECKING:
     from validator.simulate.answers import AnswerError, find_arrays, parse_reply, render_reply
@@ -40,25 +41,22 @@ __all__ = [
 # the session, runner and journal (asyncio, the HTTP client's helpers) are for
 # ``simval simulate`` only.
 _LAZY = {
-    "AnswerError": "answers",
-    "find_arrays": "answers",
-    "parse_reply": "answers",
-    "render_reply": "answers",
-    "AnswerItem": "model",
-    "CellSpec": "model",
-    "SimulationSpec": "model",
-    "TurnSpec": "model",
-    "SimulationReport": "session",
-    "dry_run": "session",
-    "format_report": "session",
-    "simulate": "session",
-    "Template": "template",
-    "parse_template": "template",
+    "AnswerError": ".answers",
+    "find_arrays": ".answers",
+    "parse_reply": ".answers",
+    "render_reply": ".answers",
+    "AnswerItem": ".model",
+    "CellSpec": ".model",
+    "SimulationSpec": ".model",
+    "TurnSpec": ".model",
+    "SimulationReport": ".session",
+    "dry_run": ".session",
+    "format_report": ".session",
+    "simulate": ".session",
+    "Template": ".template",
+    "parse_template": ".template",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'validator.simulate' has no attribute '{name}'")
-    return getattr(importlib.import_module(f"validator.simulate.{module}"), name)
+    return lazy_attribute(__name__, _LAZY, name)
