@@ -48,6 +48,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from launcher import LAUNCHER  # noqa: E402 - beside this script
 
 SDMETRICS = """
 import sys, warnings, pandas as pd
@@ -84,24 +87,14 @@ class Timing:
     runs: int
 
 
-# Each command is started by this small launcher, which forks and execs it and reports its
-# CPU time and peak memory from wait4. Started directly, a command's high-water mark would
-# start at the size of this process (Linux keeps the parent's across fork and exec), which
-# holds the generated 1,000,000-row file.
-LAUNCHER = """\
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as report:
-    report.write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
-os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-"""
 
 
 def run_once(command: Sequence[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system, its worker processes included) and peak RSS in MB of one process."""
+    """Wall seconds, CPU seconds (user + system, its worker processes included) and peak RSS in MB of one process.
+
+    The command is started by ``bench/launcher.py``: its peak memory is then its own, not
+    this process's (which holds the generated 1,000,000-row file).
+    """
     executable = command[0] if os.path.isabs(command[0]) else shutil.which(command[0]) or command[0]
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "usage"
@@ -162,7 +155,6 @@ def main() -> int:
     args = parser.parse_args()
     repeat = 1 if args.quick else args.repeat
 
-    sys.path.insert(0, str(HERE))
     from realshaped import SPEC, write_study
 
     from validator.demo.generate import generate_human, generate_simulated, write_demo

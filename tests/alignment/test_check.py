@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -279,25 +281,12 @@ def test_sides_of_very_different_sizes_pair_their_bootstrap_chunks(monkeypatch):
 
 @pytest.mark.parametrize("by", ["cat", "num", "flag", "obj", "string", "str"])
 @pytest.mark.parametrize("categories", [None, ("y", "x"), ("q", "p")])
-def test_subgroup_masks_are_those_of_comparing_each_rows_text_with_the_level(by: str, categories: tuple[str, ...] | None) -> None:
+def test_subgroup_masks_are_those_of_comparing_each_rows_text_with_the_level(
+    by: str, categories: tuple[str, ...] | None, mixed_frame: Callable[[int, int], pd.DataFrame]
+) -> None:
     from validator.alignment.check import _group_masks
 
-    def frame(n: int, seed: int) -> pd.DataFrame:
-        rng = np.random.default_rng(seed)
-        out = pd.DataFrame(
-            {
-                "cat": pd.Categorical(rng.choice(["x", "y", "z"], n), categories=["z", "x", "y", "unused"]),
-                "num": rng.choice([1.0, 2.0, np.nan, -0.0, 0.0], n),
-                "flag": pd.array(rng.choice([True, False, None], n), dtype="boolean"),
-                "obj": pd.Series(rng.choice(["a", "b", None, "\x00"], n), dtype=object),
-                "string": pd.Series(rng.choice(["p", "q", None], n), dtype="string"),
-                "str": pd.Series(rng.choice(["p", "1", None], n), dtype="str"),
-            }
-        )
-        out.loc[out.index[::7], "cat"] = np.nan
-        return out
-
-    human, sim = frame(120, 5), frame(80, 6)
+    human, sim = mixed_frame(120, 5), mixed_frame(80, 6)
 
     def text(frame: pd.DataFrame) -> pd.Series:
         return frame[by].astype(object).map(lambda v: None if pd.isna(v) else str(v))

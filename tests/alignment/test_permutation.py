@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from validator.alignment.permutation import permutation_labels, strata_codes, text_codes
+
+MixedFrame = Callable[[int, int], pd.DataFrame]
 
 
 def test_strata_are_the_combinations_of_the_columns_over_the_pooled_rows():
@@ -44,23 +48,6 @@ def test_the_draws_are_reproducible_from_the_seed():
     assert np.array_equal(one, two)
 
 
-def _mixed_frame(n: int, seed: int) -> pd.DataFrame:
-    """One column of every dtype a breakdown can have, with missing values, a NUL and a separator-free text."""
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(
-        {
-            "cat": pd.Categorical(rng.choice(["x", "y", "z"], n), categories=["z", "x", "y", "unused"]),
-            "num": rng.choice([1.0, 2.0, np.nan, -0.0, 0.0], n),
-            "flag": pd.array(rng.choice([True, False, None], n), dtype="boolean"),
-            "obj": pd.Series(rng.choice(["a", "b", None, "\x00"], n), dtype=object),
-            "string": pd.Series(rng.choice(["p", "q", None], n), dtype="string"),
-            "str": pd.Series(rng.choice(["p", "1", None], n), dtype="str"),
-        }
-    )
-    frame.loc[frame.index[::7], "cat"] = np.nan
-    return frame
-
-
 def _row_keys(frames: list[pd.DataFrame], columns: list[str]) -> np.ndarray:
     """The definition: factorize the pooled rows' keys "\\x1f".join(str(value), "\\x00" when missing)."""
     pooled = pd.concat([f[columns].astype(object) for f in frames], ignore_index=True)
@@ -72,8 +59,8 @@ def _row_keys(frames: list[pd.DataFrame], columns: list[str]) -> np.ndarray:
 @pytest.mark.parametrize(
     "columns", [["cat"], ["cat", "num"], ["num", "flag", "obj", "string"], ["string"], ["obj", "cat"], ["str", "cat"]]
 )
-def test_strata_codes_equal_the_factorized_row_keys(n: int, columns: list[str]) -> None:
-    frames = [_mixed_frame(n, 1), _mixed_frame(n // 2 + 1, 2)]
+def test_strata_codes_equal_the_factorized_row_keys(n: int, columns: list[str], mixed_frame: MixedFrame) -> None:
+    frames = [mixed_frame(n, 1), mixed_frame(n // 2 + 1, 2)]
     assert np.array_equal(strata_codes(frames, columns), _row_keys(frames, columns))
 
 
@@ -83,8 +70,8 @@ def test_a_value_holding_the_separator_keeps_the_row_key_rule() -> None:
 
 
 @pytest.mark.parametrize("column", ["cat", "num", "flag", "obj", "string", "str"])
-def test_text_codes_give_equal_codes_exactly_to_values_that_print_the_same(column: str) -> None:
-    frames = [_mixed_frame(200, 3), _mixed_frame(50, 4)]
+def test_text_codes_give_equal_codes_exactly_to_values_that_print_the_same(column: str, mixed_frame: MixedFrame) -> None:
+    frames = [mixed_frame(200, 3), mixed_frame(50, 4)]
     codes, texts = text_codes([f[column] for f in frames])
     pooled = pd.concat([f[column].astype(object) for f in frames], ignore_index=True)
     expected = [None if pd.isna(v) else str(v) for v in pooled]

@@ -55,24 +55,20 @@ def simval_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "validator"]
 
 
-# The child is started by this small launcher, which forks and execs simval and reports
-# the grandchild's own CPU time and peak memory from wait4. Started directly, a child's
-# high-water mark would start at the size of the pytest process it was spawned from
-# (Linux keeps the parent's across vfork and exec), which grows as other tests run.
-LAUNCHER = """\
-import os, signal, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as report:
-    report.write(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
-code = os.waitstatus_to_exitcode(status)
-if code < 0:  # killed by a signal: end the same way, so the caller sees it
-    signal.signal(-code, signal.SIG_DFL)
-    os.kill(os.getpid(), -code)
-os._exit(code)
-"""
+def _launcher() -> str:
+    """The fork-exec launcher of ``bench/launcher.py``, which the benchmarks measure with too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("simval_bench_launcher", REPO / "bench" / "launcher.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.LAUNCHER)
+
+
+# simval is started by this launcher: started directly, its high-water mark would start at
+# the size of the pytest process it was spawned from, which grows as other tests run.
+LAUNCHER = _launcher()
 
 
 def run_limited(
