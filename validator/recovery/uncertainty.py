@@ -452,16 +452,17 @@ class _BootstrapPlan(SharedStreams):
         self.frame, self.ctx, self.key, self.resample_by, self.size = dataset.frame, ctx, stream, resample_by, size
         self.drawn: dict[tuple[str, int], list[np.ndarray]] = {}
 
-    def stream(self, model: ModelSpec) -> Hashable:
+    def _unit_and_count(self, model: ModelSpec) -> tuple[str | None, int]:
         unit = resampling_unit(model, self.resample_by)
-        count = self.size(unit) if self.size is not None else n_units(self.frame, unit)
+        return unit, self.size(unit) if self.size is not None else n_units(self.frame, unit)
+
+    def stream(self, model: ModelSpec) -> Hashable:
+        unit, count = self._unit_and_count(model)
         return unit or "", count
 
     def __call__(self, model: ModelSpec, design: Design) -> Iterator[np.ndarray | SparseWeights]:
-        unit = resampling_unit(model, self.resample_by)
-        key = self.stream(model)
-        assert isinstance(key, tuple)
-        count = key[1]
+        unit, count = self._unit_and_count(model)
+        key = (unit or "", count)
         if key in self.drawn:
             return iter(self.drawn[key])
         rng = self.ctx.rng(*self.key, unit or "rows", count)

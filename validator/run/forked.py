@@ -217,7 +217,7 @@ class _Schedule:
             name = self.waits_for[index]
             if self.plan.tasks[index].sim_index in self.sims and (name is None or name in self.prepared):
                 return "task", self.tasks.pop(position)
-        if self.reads and (self.failed is None or self.reads[0] - self.n_sims < self.failed[0]):
+        if self.reads and (self.failed is None or self.rank("read", self.reads[0]) < self.failed[0]):
             return "read", self.reads.pop(0)
         return None
 
